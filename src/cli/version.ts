@@ -1,0 +1,57 @@
+import { Option, type Command } from 'commander';
+import { selectLanguages } from '../config/load.js';
+import type { LanguageId } from '../config/schema.js';
+import { planners } from '../languages/plan.js';
+import { resolveSnapshot } from '../snapshot/resolve.js';
+import { table } from '../util/log.js';
+import { action, commandContext, withConfig } from './context.js';
+
+export function snapshotOptions(cmd: Command): Command {
+  return cmd
+    .option('--timestamp <YYYYMMDDHHMMSS>', 'use this UTC timestamp instead of the commit/current time')
+    .addOption(new Option('--time-source <source>', 'commit time of HEAD or the current time').choices(['commit', 'now']))
+    .option('--allow-dirty', 'allow uncommitted changes (versions then use the current time)');
+}
+
+export interface SnapshotFlags {
+  timestamp?: string;
+  timeSource?: 'commit' | 'now';
+  allowDirty?: boolean;
+  lang?: string;
+}
+
+export function registerVersion(program: Command): void {
+  const cmd = program
+    .command('version')
+    .description('print the snapshot version every package would be published as')
+    .addOption(new Option('--lang <lang>', 'language').choices(['ts', 'python', 'go', 'all']).default('all'));
+  snapshotOptions(cmd).action(
+    action(async (opts: SnapshotFlags, command: Command) => {
+      const ctx = commandContext(command);
+      const { config } = await withConfig(ctx);
+      const langs = selectLanguages(config, opts.lang);
+      const snapshot = await resolveSnapshot({
+        cwd: ctx.root,
+        env: ctx.env,
+        timestamp: opts.timestamp,
+        timeSource: opts.timeSource ?? config.timeSource,
+        allowDirty: Boolean(opts.allowDirty),
+      });
+      const lctx = { root: ctx.root, config, env: ctx.env, out: ctx.out };
+      const plans = await Promise.all(langs.map((l) => planners[l](lctx, snapshot)));
+      const versions: Partial<Record<LanguageId, Record<string, string>>> = {};
+      for (const p of plans) versions[p.language] = Object.fromEntries(p.packages.map((x) => [x.name, x.version]));
+      if (ctx.json) {
+        ctx.out.json({ timestamp: snapshot.timestamp, gitSha: snapshot.gitSha, timeSource: snapshot.timeSource, dirty: snapshot.dirty, versions });
+        return;
+      }
+      ctx.out.print(
+        `snapshot ${snapshot.timestamp} ${snapshot.gitSha} (time: ${snapshot.timeSource}${snapshot.dirty ? ', dirty tree' : ''})\n\n` +
+          table(
+            ['LANG', 'PACKAGE', 'VERSION'],
+            plans.flatMap((p) => p.packages.map((x) => [p.language, x.name, x.version + (p.override ? '  (override)' : '')])),
+          ),
+      );
+    }),
+  );
+}

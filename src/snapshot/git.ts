@@ -1,0 +1,62 @@
+import { execFile } from 'node:child_process';
+
+/**
+ * Git access for the resolver. Uses child_process directly (not execa) because `version`
+ * is on the start-up path and every millisecond of import time counts there.
+ */
+export interface GitResult {
+  ok: boolean;
+  stdout: string;
+  stderr: string;
+}
+
+export function git(cwd: string, args: string[]): Promise<GitResult> {
+  return new Promise((resolve) => {
+    execFile('git', args, { cwd, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C' } }, (err, stdout, stderr) => {
+      resolve({ ok: !err, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+export interface HeadInfo {
+  /** Full 40 (or 64) hex object name. */
+  hash: string;
+  /** Committer time of HEAD, seconds since the epoch. */
+  committerEpoch: number;
+}
+
+/** HEAD's hash and committer time, or null when `cwd` is not inside a git work tree with commits. */
+export async function readHead(cwd: string): Promise<HeadInfo | null> {
+  const r = await git(cwd, ['log', '-1', '--format=%H %ct', 'HEAD']);
+  if (!r.ok) return null;
+  const m = /^([0-9a-f]{40,64}) (\d+)$/.exec(r.stdout.trim());
+  if (!m) return null;
+  return { hash: m[1]!, committerEpoch: Number(m[2]) };
+}
+
+/** Paths with uncommitted changes (tracked or untracked-not-ignored). */
+export async function dirtyPaths(cwd: string): Promise<string[]> {
+  const r = await git(cwd, ['status', '--porcelain', '-z']);
+  if (!r.ok) return [];
+  return r.stdout
+    .split('\0')
+    .filter((e) => e.length > 3)
+    .map((e) => e.slice(3));
+}
+
+export async function isShallow(cwd: string): Promise<boolean> {
+  const r = await git(cwd, ['rev-parse', '--is-shallow-repository']);
+  return r.ok && r.stdout.trim() === 'true';
+}
+
+export async function repoTopLevel(cwd: string): Promise<string | null> {
+  const r = await git(cwd, ['rev-parse', '--show-toplevel']);
+  return r.ok ? r.stdout.trim() : null;
+}
+
+/** Tags reachable from HEAD that start with `prefix` (e.g. `go/sdk/v`). */
+export async function reachableTags(cwd: string, prefix: string): Promise<string[]> {
+  const r = await git(cwd, ['tag', '--merged', 'HEAD', '--list', `${prefix}*`]);
+  if (!r.ok) return [];
+  return r.stdout.split('\n').map((s) => s.trim()).filter(Boolean);
+}

@@ -1,0 +1,57 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Config, LanguageId } from '../config/schema.js';
+import { formatIssues } from '../config/issues.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { StateRecordSchema, type StateRecord } from './schema.js';
+
+export function stateFilePath(root: string, config: Config, lang: LanguageId): string {
+  return join(root, config.stateDir, config.state[lang].file);
+}
+
+/** The exact bytes written to files and ConfigMaps: stable key order, 2-space indent, newline. */
+export function serializeState(record: StateRecord): string {
+  return JSON.stringify(record, null, 2) + '\n';
+}
+
+export type ParsedState = { ok: true; record: StateRecord } | { ok: false; reason: string };
+
+/** Validate a state document from any source (file, ConfigMap value). */
+export function parseState(text: string, expectLanguage?: LanguageId): ParsedState {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, reason: `not valid JSON (${(err as Error).message})` };
+  }
+  const parsed = StateRecordSchema.safeParse(raw);
+  if (!parsed.success) {
+    const looksForeign = !raw || typeof raw !== 'object' || !('schemaVersion' in raw);
+    const why = formatIssues(parsed.error.issues).slice(0, 4).join('; ');
+    return { ok: false, reason: looksForeign ? `not an ameide-pkg state record (${why})` : `invalid state record: ${why}` };
+  }
+  if (expectLanguage && parsed.data.language !== expectLanguage) {
+    return { ok: false, reason: `records language "${parsed.data.language}", expected "${expectLanguage}"` };
+  }
+  return { ok: true, record: parsed.data };
+}
+
+export async function writeState(path: string, record: StateRecord): Promise<void> {
+  const check = StateRecordSchema.safeParse(record);
+  if (!check.success) throw new Error(`internal: refusing to write invalid state: ${formatIssues(check.error.issues).join('; ')}`);
+  await writeFileAtomic(path, serializeState(check.data));
+}
+
+/** null when the file does not exist; throws a clear error when it exists but is not valid. */
+export async function readState(path: string, lang?: LanguageId): Promise<StateRecord | null> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  const r = parseState(text, lang);
+  if (!r.ok) throw new Error(`${path}: ${r.reason}`);
+  return r.record;
+}
