@@ -15,6 +15,8 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
+  minifySyntax: true,
+  minifyWhitespace: true,
   chunkNames: 'chunks/[name]-[hash]',
   // CommonJS dependencies inside an ESM bundle still call require().
   banner: { js: "import { createRequire as __ameideRequire } from 'node:module'; const require = __ameideRequire(import.meta.url);" },

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The one test entry point (README, .ci/run and the GitHub workflow all call this).
+# On a fresh machine it installs what the suite needs — nothing is ever skipped because a tool
+# is missing — then builds and runs the whole vitest suite, ending with a plain
+# "N passed, N failed" line.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n== %s\n' "$*" >&2; }
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+# --- system packages -------------------------------------------------------------------
+missing=()
+command -v go >/dev/null 2>&1 || missing+=(golang-go)
+dpkg -s golang-golang-x-mod-dev >/dev/null 2>&1 || missing+=(golang-golang-x-mod-dev)
+# Debian's python packages land in the system interpreter, not the pyenv python3 on PATH.
+/usr/bin/python3 -c 'import build' >/dev/null 2>&1 || missing+=(python3-build)
+/usr/bin/python3 -c 'import setuptools' >/dev/null 2>&1 || missing+=(python3-setuptools)
+/usr/bin/python3 -c 'import wheel' >/dev/null 2>&1 || missing+=(python3-wheel)
+/usr/bin/python3 -c 'import hatchling' >/dev/null 2>&1 || missing+=(python3-hatchling)
+command -v twine >/dev/null 2>&1 || missing+=(twine)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v git >/dev/null 2>&1 || missing+=(git)
+command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
+/usr/bin/python3 -m pip --version >/dev/null 2>&1 || command -v pip >/dev/null 2>&1 || missing+=(python3-pip)
+if [ "${#missing[@]}" -gt 0 ]; then
+  log "installing apt packages: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# --- node dependencies + build --------------------------------------------------------------
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ -n "${CI:-}" ]; then
+  log "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+else
+  log "npm run build"
+  npm run build --silent
+fi
+
+# --- tests -------------------------------------------------------------------------------------
+mkdir -p tmp
+log "vitest"
+set +e
+npx vitest run "$@"
+status=$?
+set -e
+node -e '
+  const fs = require("fs");
+  let r;
+  try { r = JSON.parse(fs.readFileSync("tmp/vitest-report.json", "utf8")); } catch { console.log("0 passed, 1 failed"); process.exit(0); }
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests + (r.numTotalTestSuites && !r.success && r.numFailedTests === 0 ? 1 : 0)} failed`);
+'
+exit "$status"
