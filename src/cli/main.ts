@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from '../util/errors.js';
+import { registerRegistry } from './registry.js';
 import { registerVersion } from './version.js';
 
 /**
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
 Exit codes: 0 ok · 1 a publish/smoke/network step failed · 2 usage or configuration error · 3 drift found by "state check".`,
     );
   registerVersion(program);
+  registerRegistry(program);
   return program;
 }
 

@@ -1,0 +1,86 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { usageError } from '../util/errors.js';
+import { action, commandContext } from './context.js';
+
+interface ServeFlags {
+  storage: string;
+  host: string;
+  port: string;
+  readApi?: boolean;
+  tokenFile?: string;
+  maxZipBytes?: string;
+  python?: boolean;
+  pythonStorage?: string;
+  pythonAuthFile?: string;
+  quiet?: boolean;
+}
+
+async function readSecretFile(path: string, what: string): Promise<string> {
+  try {
+    const v = (await readFile(path, 'utf8')).trim();
+    if (!v) throw usageError(`${what} file ${path} is empty`);
+    return v;
+  } catch (err) {
+    if ((err as { exitCode?: number }).exitCode) throw err;
+    throw usageError(`cannot read ${what} file ${path}: ${(err as Error).message}`);
+  }
+}
+
+export function registerRegistry(program: Command): void {
+  const registry = program.command('registry').description('the Go module uploader (+ GOPROXY read API) and Python index');
+  registry
+    .command('serve')
+    .description('serve POST /upload into Athens storage (both layouts); --read-api adds the GOPROXY protocol')
+    .requiredOption('--storage <dir>', 'storage root shared with Athens (created if missing)')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port (0 picks a free one)', '0')
+    .option('--read-api', 'also serve the GOPROXY protocol from the same storage')
+    .option('--token-file <file>', 'require "Authorization: Bearer <token>" on /upload (token read from this file)')
+    .option('--max-zip-bytes <n>', 'limit for module zips and their uncompressed size (default 500 MiB)')
+    .option('--python', 'also serve a Python package index under /pypi (upload: POST /pypi/, simple: /pypi/simple/)')
+    .option('--python-storage <dir>', 'storage for the Python index (default <storage>/.pypi)')
+    .option('--python-auth-file <file>', 'require HTTP Basic auth for Python uploads ("user:password" in this file)')
+    .option('--quiet', 'do not log requests')
+    .addHelpText('after', '\nThe first line on stdout is "listening on http://HOST:PORT". SIGTERM/SIGINT stop accepting, finish in-flight uploads, exit 0.')
+    .action(
+      action(async (opts: ServeFlags, cmd: Command) => {
+        const ctx = commandContext(cmd);
+        const port = Number(opts.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError(`--port must be 0-65535 (got ${opts.port})`);
+        let maxZipBytes: number | undefined;
+        if (opts.maxZipBytes !== undefined) {
+          maxZipBytes = Number(opts.maxZipBytes);
+          if (!Number.isSafeInteger(maxZipBytes) || maxZipBytes <= 0) throw usageError('--max-zip-bytes must be a positive integer');
+        }
+        const token = opts.tokenFile ? await readSecretFile(opts.tokenFile, 'token') : undefined;
+        let python;
+        if (opts.python || opts.pythonStorage) {
+          let username: string | undefined;
+          let password: string | undefined;
+          if (opts.pythonAuthFile) {
+            const pair = await readSecretFile(opts.pythonAuthFile, 'python auth');
+            const i = pair.indexOf(':');
+            if (i <= 0) throw usageError('--python-auth-file must contain "user:password"');
+            username = pair.slice(0, i);
+            password = pair.slice(i + 1);
+          }
+          python = { prefix: '/pypi', storage: resolve(opts.pythonStorage ?? resolve(opts.storage, '.pypi')), username, password };
+        }
+        const { startRegistry } = await import('../registry/server.js');
+        const log = opts.quiet ? undefined : (line: string) => ctx.out.info(`[${new Date().toISOString()}] ${line}`);
+        const running = await startRegistry({ storage: resolve(opts.storage), host: opts.host, port, readApi: opts.readApi, token, maxZipBytes, python, log });
+        process.stdout.write(`listening on ${running.url}\n`);
+        await new Promise<void>((done) => {
+          const stop = (sig: string) => {
+            ctx.out.info(`${sig}: finishing in-flight requests`);
+            running.close().then(done);
+          };
+          process.once('SIGTERM', () => stop('SIGTERM'));
+          process.once('SIGINT', () => stop('SIGINT'));
+        });
+        return 0;
+      }),
+    );
+}

@@ -1,0 +1,228 @@
+import busboy from 'busboy';
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import { parseGoMod } from '../../languages/go/gomod.js';
+import { MAX_GO_MOD, MAX_INFO, MAX_ZIP_FILE } from '../../languages/go/limits.js';
+import { canonicalSemver, checkModulePath, checkPathMajor, isValidSemver } from '../../languages/go/module.js';
+import { bearerToken, drain, secretEquals, sendError, sendJson } from '../http.js';
+import type { GoStorage } from './storage.js';
+import { inspectModuleZip, ZipRejection } from './zip-inspect.js';
+import { failpoint } from '../../util/failpoint.js';
+
+/**
+ * POST /upload (DESIGN.md §7). The zip streams to a staging file on the storage filesystem
+ * while it is hashed; nothing is validated from declared sizes, nothing is visible until
+ * GoStorage.store commits it. Statuses: 201 new · 200 identical re-upload · 400 invalid ·
+ * 401 auth · 409 same version, other bytes · 413 over a limit.
+ */
+export interface UploadOptions {
+  storage: GoStorage;
+  token?: string;
+  maxZipBytes?: number;
+  log?: (line: string) => void;
+}
+
+class HttpFailure extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly detail?: string,
+  ) {
+    super(message);
+  }
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** The normalized `.info` stored and served: exactly Version and Time. */
+export function normalizeInfo(raw: Buffer, version: string): Buffer {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new HttpFailure(400, 'info is not valid JSON');
+  }
+  const d = doc as { Version?: unknown; Time?: unknown };
+  if (typeof d !== 'object' || d === null) throw new HttpFailure(400, 'info must be a JSON object {"Version","Time"}');
+  if (d.Version !== version) throw new HttpFailure(400, `info Version ${JSON.stringify(d.Version)} does not match version ${version}`);
+  if (typeof d.Time !== 'string' || !RFC3339.test(d.Time) || Number.isNaN(Date.parse(d.Time))) {
+    throw new HttpFailure(400, `info Time ${JSON.stringify(d.Time)} is not an RFC 3339 time`);
+  }
+  return Buffer.from(JSON.stringify({ Version: version, Time: d.Time }) + '\n');
+}
+
+export async function handleUpload(req: IncomingMessage, res: ServerResponse, opts: UploadOptions): Promise<void> {
+  const maxZip = opts.maxZipBytes ?? MAX_ZIP_FILE;
+  const maxBody = maxZip + MAX_GO_MOD + MAX_INFO + (1 << 20);
+  if (opts.token !== undefined) {
+    const given = bearerToken(req);
+    if (given === null || !secretEquals(given, opts.token)) {
+      await drain(req, 1 << 20);
+      return sendError(res, 401, 'unauthorized', 'send Authorization: Bearer <token>');
+    }
+  }
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBody) {
+    await drain(req, 0);
+    return sendError(res, 413, `request body of ${declared} bytes is over the limit`, `module zips may be at most ${maxZip} bytes`);
+  }
+  if (!/^multipart\/form-data/i.test(req.headers['content-type'] ?? '')) {
+    await drain(req, 1 << 20);
+    return sendError(res, 400, 'expected multipart/form-data', 'fields: module, version, info, mod, zip');
+  }
+
+  // Staging is removed BEFORE the response is sent, so a client that saw any answer also
+  // sees storage in its final state (no temp files still on their way out).
+  const staging = await opts.storage.newStaging();
+  let answer: { status: number; body?: Record<string, unknown>; error?: string; detail?: string };
+  try {
+    const parts = await receiveParts(req, staging, maxZip);
+    failpoint('upload:received');
+    const result = await validateAndStore(parts, opts, maxZip);
+    opts.log?.(`upload ${parts.fields.module}@${parts.fields.version}: ${result.status === 201 ? 'stored' : 'identical'} ${result.body.h1}`);
+    answer = { status: result.status, body: result.body };
+  } catch (err) {
+    if (err instanceof HttpFailure) {
+      if (!req.complete) await drain(req, maxBody);
+      opts.log?.(`upload rejected (${err.status}): ${err.message}`);
+      answer = { status: err.status, error: err.message, detail: err.detail };
+    } else {
+      opts.log?.(`upload failed: ${(err as Error).stack ?? err}`);
+      answer = { status: 500, error: 'internal error', detail: (err as Error).message };
+    }
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+  if (answer.body) sendJson(res, answer.status, answer.body);
+  else sendError(res, answer.status, answer.error ?? 'error', answer.detail);
+}
+
+interface Parts {
+  fields: Record<string, string>;
+  files: Record<string, Buffer>;
+  zip?: { path: string; sha256: string; size: number };
+}
+
+function receiveParts(req: IncomingMessage, staging: string, maxZip: number): Promise<Parts> {
+  return new Promise((resolve, reject) => {
+    let bb: busboy.Busboy;
+    try {
+      bb = busboy({
+        headers: req.headers,
+        limits: { fileSize: maxZip, fieldSize: MAX_GO_MOD, fields: 16, files: 4, parts: 20 },
+      });
+    } catch (err) {
+      return reject(new HttpFailure(400, `malformed multipart request: ${(err as Error).message}`));
+    }
+    const parts: Parts = { fields: {}, files: {} };
+    const pending: Promise<void>[] = [];
+    let failure: HttpFailure | null = null;
+    const fail = (f: HttpFailure) => {
+      failure ??= f;
+    };
+
+    bb.on('field', (name, value, info) => {
+      if (info.valueTruncated) return fail(new HttpFailure(413, `field ${name} is over the limit (max ${MAX_GO_MOD} bytes)`));
+      if (name === 'mod' || name === 'info') parts.files[name] = Buffer.from(value, 'utf8');
+      else parts.fields[name] = value;
+    });
+    bb.on('file', (name, stream) => {
+      if (name === 'zip') {
+        if (parts.zip) {
+          stream.resume();
+          return fail(new HttpFailure(400, 'more than one zip part'));
+        }
+        const path = join(staging, 'upload.zip');
+        const h = createHash('sha256');
+        let size = 0;
+        const tap = new Transform({
+          transform(chunk: Buffer, _enc, cb) {
+            h.update(chunk);
+            size += chunk.length;
+            cb(null, chunk);
+          },
+        });
+        stream.on('limit', () => fail(new HttpFailure(413, `zip is over the limit of ${maxZip} bytes`)));
+        pending.push(
+          pipeline(stream, tap, createWriteStream(path, { flags: 'wx' })).then(() => {
+            parts.zip = { path, sha256: h.digest('hex'), size };
+          }),
+        );
+        return;
+      }
+      if (name !== 'mod' && name !== 'info') {
+        stream.resume();
+        return;
+      }
+      const cap = name === 'mod' ? MAX_GO_MOD : MAX_INFO;
+      const chunks: Buffer[] = [];
+      let n = 0;
+      stream.on('data', (c: Buffer) => {
+        n += c.length;
+        if (n > cap) return fail(new HttpFailure(413, `${name} is over the limit of ${cap} bytes`));
+        chunks.push(c);
+      });
+      pending.push(
+        new Promise<void>((res, rej) => {
+          stream.on('end', () => {
+            parts.files[name] = Buffer.concat(chunks);
+            res();
+          });
+          stream.on('error', rej);
+        }),
+      );
+    });
+    bb.on('partsLimit', () => fail(new HttpFailure(400, 'too many multipart parts')));
+    bb.on('error', (err) => reject(new HttpFailure(400, `malformed multipart request: ${(err as Error).message}`)));
+    bb.on('close', () => {
+      Promise.all(pending).then(
+        () => (failure ? reject(failure) : resolve(parts)),
+        (err) => reject(failure ?? new HttpFailure(400, `upload interrupted: ${(err as Error).message}`)),
+      );
+    });
+    req.on('aborted', () => reject(new HttpFailure(400, 'client aborted the upload')));
+    req.pipe(bb);
+  });
+}
+
+async function validateAndStore(parts: Parts, opts: UploadOptions, maxZip: number): Promise<{ status: 200 | 201; body: Record<string, unknown> }> {
+  const missing = ['module', 'version'].filter((f) => !parts.fields[f]);
+  for (const f of ['info', 'mod'] as const) if (!parts.files[f]) missing.push(f);
+  if (!parts.zip) missing.push('zip');
+  if (missing.length) throw new HttpFailure(400, `missing multipart field(s): ${missing.join(', ')}`, 'fields: module, version, info, mod, zip');
+  const module = parts.fields.module!;
+  const version = parts.fields.version!;
+  const badPath = checkModulePath(module);
+  if (badPath) throw new HttpFailure(400, `invalid module path ${JSON.stringify(module)}: ${badPath}`);
+  if (!isValidSemver(version) || canonicalSemver(version) !== version) {
+    throw new HttpFailure(400, `version ${JSON.stringify(version)} is not a canonical Go version (vX.Y.Z[-pre])`);
+  }
+  const badMajor = checkPathMajor(version, module);
+  if (badMajor) throw new HttpFailure(400, badMajor);
+  const info = normalizeInfo(parts.files.info!, version);
+  const mod = parts.files.mod!;
+  const modModule = parseGoMod(mod.toString('utf8')).module;
+  if (modModule !== module) throw new HttpFailure(400, `go.mod says module ${JSON.stringify(modModule)}, upload is for ${module}`);
+
+  let inspected;
+  try {
+    inspected = await inspectModuleZip(parts.zip!.path, module, version, maxZip);
+  } catch (err) {
+    if (err instanceof ZipRejection) throw new HttpFailure(err.tooLarge ? 413 : 400, err.message);
+    throw err;
+  }
+  if (inspected.goMod && !inspected.goMod.equals(mod)) {
+    throw new HttpFailure(400, "the zip's go.mod differs from the mod field", 'upload the go.mod bytes that are inside the zip');
+  }
+  const stored = await opts.storage.store(module, version, { info, mod, zipPath: parts.zip!.path, zipSha256: parts.zip!.sha256 });
+  if (stored.status === 'conflict') throw new HttpFailure(409, stored.reason, 'versions are immutable: publish a new version');
+  return {
+    status: stored.status === 'created' ? 201 : 200,
+    body: { module, version, h1: inspected.h1, files: inspected.files, size: parts.zip!.size, stored: stored.status === 'created' },
+  };
+}

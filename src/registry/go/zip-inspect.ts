@@ -1,0 +1,119 @@
+import { createHash } from 'node:crypto';
+import yauzl from 'yauzl';
+import { hash1, type HashedFile } from '../../languages/go/dirhash.js';
+import { MAX_GO_MOD, MAX_LICENSE } from '../../languages/go/limits.js';
+import { checkFilePath } from '../../languages/go/module.js';
+import { foldKey } from '../../languages/go/fold.js';
+
+/**
+ * Check an uploaded module zip the way x/mod/zip.CheckZip does, and hash it, reading every
+ * entry's actual bytes (declared sizes are never trusted). Throws ZipRejection.
+ */
+export class ZipRejection extends Error {
+  constructor(
+    message: string,
+    readonly tooLarge = false,
+  ) {
+    super(message);
+  }
+}
+
+export interface ZipInspection {
+  h1: string;
+  /** Content of `module@version/go.mod`, or null when the zip has none. */
+  goMod: Buffer | null;
+  files: number;
+  uncompressedBytes: number;
+}
+
+function openZip(path: string): Promise<yauzl.ZipFile> {
+  return new Promise((resolve, reject) =>
+    yauzl.open(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true, decodeStrings: true, strictFileNames: false }, (err, zf) =>
+      err || !zf ? reject(new ZipRejection(`not a readable zip: ${err?.message ?? 'unknown error'}`)) : resolve(zf),
+    ),
+  );
+}
+
+export async function inspectModuleZip(path: string, module: string, version: string, maxUncompressed: number): Promise<ZipInspection> {
+  const prefix = `${module}@${version}/`;
+  const zf = await openZip(path);
+  const hashed: HashedFile[] = [];
+  const seen = new Map<string, { path: string; isDir: boolean }>();
+  let goMod: Buffer | null = null;
+  let total = 0;
+  let files = 0;
+
+  const collide = (p: string, isDir: boolean): string | null => {
+    const key = foldKey(p);
+    const other = seen.get(key);
+    if (other) {
+      if (other.path !== p) return `case-insensitive file name collision: "${other.path}" and "${p}"`;
+      if (other.isDir !== isDir) return `entry "${p}" is both a file and a directory`;
+      if (!isDir) return `multiple entries for file "${p}"`;
+    } else seen.set(key, { path: p, isDir });
+    const parent = p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '';
+    return parent ? collide(parent, true) : null;
+  };
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      zf.on('error', (e: Error) => reject(e instanceof ZipRejection ? e : new ZipRejection(`invalid zip: ${e.message}`)));
+      zf.on('end', () => resolve());
+      zf.on('entry', (entry: yauzl.Entry) => {
+        const fail = (msg: string, tooLarge = false) => reject(new ZipRejection(msg, tooLarge));
+        const full = entry.fileName;
+        if (!full.startsWith(prefix)) return fail(`zip entry "${full}" is outside ${prefix}`);
+        let name = full.slice(prefix.length);
+        if (name === '') return zf.readEntry();
+        const isDir = name.endsWith('/');
+        if (isDir) name = name.slice(0, -1);
+        if (name.split('/').some((e) => e === '' || e === '.' || e === '..')) return fail(`zip entry "${full}": file path is not clean`);
+        const bad = checkFilePath(name);
+        if (bad) return fail(`zip entry "${full}": malformed file path: ${bad}`);
+        const c = collide(name, isDir);
+        if (c) return fail(`zip entry "${full}": ${c}`);
+        if (isDir) {
+          // Directory entries are legal but hashed (with empty content), as dirhash does.
+          hashed.push({ name: full, sha256: createHash('sha256').digest('hex') });
+          return zf.readEntry();
+        }
+        const base = name.slice(name.lastIndexOf('/') + 1);
+        if (base.toLowerCase() === 'go.mod' && name !== 'go.mod') {
+          return fail(name.includes('/') ? `zip entry "${full}": go.mod file not in module root directory` : `zip entry "${full}": go.mod file name not lower case`);
+        }
+        const cap = name === 'go.mod' ? MAX_GO_MOD : name === 'LICENSE' ? MAX_LICENSE : Infinity;
+        zf.openReadStream(entry, (err, stream) => {
+          if (err || !stream) return fail(`zip entry "${full}": ${err?.message ?? 'cannot read'}`);
+          const h = createHash('sha256');
+          const keep: Buffer[] = [];
+          let n = 0;
+          stream.on('data', (chunk: Buffer) => {
+            n += chunk.length;
+            total += chunk.length;
+            if (total > maxUncompressed) {
+              stream.destroy();
+              return fail(`module zip is too large uncompressed (max ${maxUncompressed} bytes)`, true);
+            }
+            if (n > cap) {
+              stream.destroy();
+              return fail(`${name} is too large (max ${cap} bytes)`, true);
+            }
+            h.update(chunk);
+            if (name === 'go.mod') keep.push(chunk);
+          });
+          stream.on('error', (e) => fail(`zip entry "${full}": ${e.message}`));
+          stream.on('end', () => {
+            files++;
+            hashed.push({ name: full, sha256: h.digest('hex') });
+            if (name === 'go.mod') goMod = Buffer.concat(keep);
+            zf.readEntry();
+          });
+        });
+      });
+      zf.readEntry();
+    });
+  } finally {
+    zf.close();
+  }
+  return { h1: hash1(hashed), goMod, files, uncompressedBytes: total };
+}
