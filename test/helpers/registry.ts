@@ -10,6 +10,7 @@ export interface RegistryProcess {
   proc: ChildProcess;
   stderr: () => string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  exited(): Promise<number | null>;
 }
 
 /** Start the BUILT `ameide-pkg registry serve` and wait for its "listening on" line. */
@@ -32,6 +33,8 @@ export function startRegistryProcess(args: string[], env: NodeJS.ProcessEnv = {}
         url: m[1]!,
         proc,
         stderr: () => err,
+        exited: () =>
+          new Promise((res) => (proc.exitCode !== null || proc.signalCode !== null ? res(proc.exitCode) : proc.once('exit', (code) => res(code)))),
         stop: (signal = 'SIGTERM') =>
           new Promise((res) => {
             if (proc.exitCode !== null || proc.signalCode !== null) return res(proc.exitCode);

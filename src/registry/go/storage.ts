@@ -35,7 +35,6 @@ export interface VersionFiles {
   mod: Buffer;
   /** Path of the zip, already on the storage filesystem (inside a staging dir). */
   zipPath: string;
-  zipSha256: string;
 }
 
 export type StoreResult = { status: 'created' } | { status: 'identical' } | { status: 'conflict'; reason: string };
@@ -143,10 +142,12 @@ export class GoStorage {
           readFile(join(athens, 'go.mod')),
           sha256File(join(athens, 'source.zip')),
         ]);
+        // Hashing the new zip only here keeps the common (new version) path to one pass.
+        const newZipSha = await sha256File(files.zipPath);
         const diffs = [
           !info.equals(files.info) && '.info',
           !mod.equals(files.mod) && 'go.mod',
-          zipSha !== files.zipSha256 && 'zip',
+          zipSha !== newZipSha && 'zip',
         ].filter(Boolean);
         if (diffs.length) return { status: 'conflict', reason: `${module}@${version} is already stored with a different ${diffs.join(', ')}` };
         await this.completeProxyLayout(module, version);

@@ -1,5 +1,4 @@
 import busboy from 'busboy';
-import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -105,7 +104,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, op
 interface Parts {
   fields: Record<string, string>;
   files: Record<string, Buffer>;
-  zip?: { path: string; sha256: string; size: number };
+  zip?: { path: string; size: number };
 }
 
 function receiveParts(req: IncomingMessage, staging: string, maxZip: number): Promise<Parts> {
@@ -138,11 +137,9 @@ function receiveParts(req: IncomingMessage, staging: string, maxZip: number): Pr
           return fail(new HttpFailure(400, 'more than one zip part'));
         }
         const path = join(staging, 'upload.zip');
-        const h = createHash('sha256');
         let size = 0;
         const tap = new Transform({
           transform(chunk: Buffer, _enc, cb) {
-            h.update(chunk);
             size += chunk.length;
             cb(null, chunk);
           },
@@ -150,7 +147,7 @@ function receiveParts(req: IncomingMessage, staging: string, maxZip: number): Pr
         stream.on('limit', () => fail(new HttpFailure(413, `zip is over the limit of ${maxZip} bytes`)));
         pending.push(
           pipeline(stream, tap, createWriteStream(path, { flags: 'wx' })).then(() => {
-            parts.zip = { path, sha256: h.digest('hex'), size };
+            parts.zip = { path, size };
           }),
         );
         return;
@@ -219,7 +216,7 @@ async function validateAndStore(parts: Parts, opts: UploadOptions, maxZip: numbe
   if (inspected.goMod && !inspected.goMod.equals(mod)) {
     throw new HttpFailure(400, "the zip's go.mod differs from the mod field", 'upload the go.mod bytes that are inside the zip');
   }
-  const stored = await opts.storage.store(module, version, { info, mod, zipPath: parts.zip!.path, zipSha256: parts.zip!.sha256 });
+  const stored = await opts.storage.store(module, version, { info, mod, zipPath: parts.zip!.path });
   if (stored.status === 'conflict') throw new HttpFailure(409, stored.reason, 'versions are immutable: publish a new version');
   return {
     status: stored.status === 'created' ? 201 : 200,
