@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import yauzl from 'yauzl';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildModuleZip } from '../../src/languages/go/modzip.js';
+import { isVendoredPackage } from '../../src/languages/go/modzip-files.js';
+import { CliError } from '../../src/util/errors.js';
+import { refCreateZip, refHashZip } from '../helpers/go.js';
+import { invalidGoFixtures, materializeGoFixture, validGoFixtures } from '../helpers/gomod-fixtures.js';
+import { removeDir, tempDir } from '../helpers/repo.js';
+
+const VERSION = 'v0.0.0-20251106082752-a0e03c2d4532';
+const dirs: string[] = [];
+afterAll(() => dirs.forEach(removeDir));
+
+function entryNames(zip: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(zip, { lazyEntries: true }, (err, zf) => {
+      if (err || !zf) return reject(err);
+      const names: string[] = [];
+      zf.on('entry', (e: yauzl.Entry) => {
+        names.push(e.fileName);
+        zf.readEntry();
+      });
+      zf.on('end', () => resolve(names.sort()));
+      zf.readEntry();
+    });
+  });
+}
+
+function moduleOf(dir: string, name: string): string {
+  const m = /^module\s+(\S+)/m.exec((() => {
+    try {
+      return readFileSync(join(dir, 'go.mod'), 'utf8');
+    } catch {
+      return '';
+    }
+  })());
+  return m ? m[1]! : `example.com/${name}`;
+}
+
+describe('buildModuleZip matches x/mod CreateFromDir', () => {
+  const valid = validGoFixtures();
+  it('has at least 12 valid fixture trees and several invalid ones', () => {
+    expect(valid.length).toBeGreaterThanOrEqual(12);
+    expect(invalidGoFixtures().length).toBeGreaterThanOrEqual(4);
+  });
+
+  it.each(valid)('%s: same file set and same h1 as Go', async (name) => {
+    const dir = materializeGoFixture(name);
+    dirs.push(join(dir, '..'));
+    const module = moduleOf(dir, name);
+    const out = tempDir();
+    dirs.push(out);
+    const ours = await buildModuleZip(dir, module, VERSION, join(out, 'ours.zip'));
+    const ref = refCreateZip(module, VERSION, dir, join(out, 'ref.zip'));
+    if (name === 'vendor-go124') {
+      // Debian's x/mod 0.7.0 predates the go >= 1.24 rules: assert them directly instead.
+      const names = (await entryNames(ours.path)).map((n) => n.slice(`${module}@${VERSION}/`.length));
+      expect(names).not.toContain('vendor/modules.txt');
+      expect(names).toContain('pkg/vendor/vendor.go');
+      expect(names).not.toContain('pkg/vendor/foo/foo.go');
+      expect(names).not.toContain('vendor/example.com/x/x.go');
+      expect(refHashZip(ours.path)).toBe(ours.h1);
+      return;
+    }
+    expect(ref.ok, ref.error).toBe(true);
+    expect(await entryNames(ours.path)).toEqual(await entryNames(join(out, 'ref.zip')));
+    expect(ours.h1).toBe(ref.h1);
+    // Go's own HashZip over OUR zip agrees too: no directory entries, same content.
+    expect(refHashZip(ours.path)).toBe(ours.h1);
+  });
+
+  it.each(invalidGoFixtures())('%s: refused by both, before anything is written', async (name) => {
+    const dir = materializeGoFixture(name);
+    dirs.push(join(dir, '..'));
+    const module = moduleOf(dir, name);
+    const out = tempDir();
+    dirs.push(out);
+    const ref = refCreateZip(module, VERSION, dir, join(out, 'ref.zip'));
+    expect(ref.ok).toBe(false);
+    const err = await buildModuleZip(dir, module, VERSION, join(out, 'ours.zip')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CliError);
+    expect((err as CliError).exitCode).toBe(2);
+    expect((err as Error).message).toMatch(/cannot be zipped/);
+    expect(() => readFileSync(join(out, 'ours.zip'))).toThrow();
+  });
+});
+
+describe('isVendoredPackage (x/mod, keyed on the go directive)', () => {
+  it.each([
+    ['vendor/modules.txt', '1.23', false],
+    ['vendor/modules.txt', '1.24', true],
+    ['vendor/modules.txt', '1.24.1', true],
+    ['vendor/x/y.go', '1.21', true],
+    ['vendor/y.go', '1.21', false],
+    ['pkg/vendor/vendor.go', '1.21', true],
+    ['pkg/vendor/vendor.go', '1.24', false],
+    ['pkg/vendor/foo/foo.go', '1.24', true],
+    ['novendor/x.go', '1.24', false],
+  ] as const)('%s with go %s → %s', (name, v, want) => {
+    expect(isVendoredPackage(name, v)).toBe(want);
+  });
+});
