@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from '../util/errors.js';
+import { registerPublish } from './publish.js';
 import { registerRegistry } from './registry.js';
 import { registerVersion } from './version.js';
 
@@ -24,6 +25,7 @@ Exit codes: 0 ok · 1 a publish/smoke/network step failed · 2 usage or configur
     );
   registerVersion(program);
   registerRegistry(program);
+  registerPublish(program);
   return program;
 }
 

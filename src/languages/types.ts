@@ -80,5 +80,5 @@ export interface Language {
   readonly smokeEnv: EnvSpec;
   publish(ctx: LanguageContext, plan: VersionPlan, opts: PublishOptions): Promise<PublishOutcome>;
   /** Verify through the consumer's read path that what `outcome` lists is served as published. */
-  smoke(ctx: LanguageContext, outcome: PublishOutcome, opts: Record<string, unknown>): Promise<SmokeReport>;
+  smoke(ctx: LanguageContext, plan: VersionPlan, outcome: PublishOutcome, opts: Record<string, unknown>): Promise<SmokeReport>;
 }

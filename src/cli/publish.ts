@@ -1,0 +1,117 @@
+import { appendFile } from 'node:fs/promises';
+import { relative } from 'node:path';
+import { Option, type Command } from 'commander';
+import { selectLanguages } from '../config/load.js';
+import { resolveSnapshot } from '../snapshot/resolve.js';
+import { EXIT } from '../util/errors.js';
+import { markdownTable, table } from '../util/log.js';
+import { action, commandContext, withConfig } from './context.js';
+import { snapshotOptions, type SnapshotFlags } from './version.js';
+
+interface PublishFlags extends SnapshotFlags {
+  dryRun?: boolean;
+  smoke?: boolean;
+  withGo?: boolean;
+  withPip?: boolean;
+  upstreamProbe?: string;
+}
+
+export function registerPublish(program: Command): void {
+  const cmd = program
+    .command('publish')
+    .description('publish snapshot builds, smoke-test them through the consumer path, then record state')
+    .addOption(new Option('--lang <lang>', 'language').choices(['ts', 'python', 'go', 'all']).default('all'))
+    .option('--dry-run', 'build artifacts and print what would be published; upload and write nothing')
+    .option('--no-smoke', 'skip the smoke step (state is still only written after a successful publish)')
+    .option('--with-go', 'smoke Go modules with the real `go mod download` too (default when go is on PATH)')
+    .option('--no-with-go', 'do not run the real go during smoke')
+    .option('--upstream-probe <module@version>', 'Go smoke: fetch this upstream module twice through the proxy')
+    .addHelpText(
+      'after',
+      `
+Environment (all missing names are reported at once, exit 2):
+  go      GO_REGISTRY_URL, GO_REGISTRY_TOKEN (optional), GO_MODULE_PATH (optional); smoke: GOPROXY
+  ts      NPM_REGISTRY_URL, NPM_TOKEN
+  python  TWINE_REPOSITORY_URL, TWINE_USERNAME, TWINE_PASSWORD; smoke: PIP_INDEX_URL
+Exit codes: 0 all published · 1 a language failed (the others still complete) · 2 usage/config.`,
+    );
+  snapshotOptions(cmd).action(
+    action(async (opts: PublishFlags, command: Command) => {
+      const ctx = commandContext(command);
+      const { config } = await withConfig(ctx);
+      const ids = selectLanguages(config, opts.lang);
+      const { loadLanguage } = await import('../languages/registry.js');
+      const { checkPublishEnv, runPublish } = await import('../publish/run.js');
+      const languages = await Promise.all(ids.map(loadLanguage));
+      const smoke = opts.smoke !== false;
+      if (!opts.dryRun) checkPublishEnv(languages, ctx.env, smoke);
+      const snapshot = await resolveSnapshot({
+        cwd: ctx.root,
+        env: ctx.env,
+        timestamp: opts.timestamp,
+        timeSource: opts.timeSource ?? config.timeSource,
+        allowDirty: Boolean(opts.allowDirty),
+      });
+      ctx.out.info(`snapshot ${snapshot.timestamp} ${snapshot.gitSha} (time: ${snapshot.timeSource})${opts.dryRun ? ' — dry run' : ''}`);
+      const withGo = opts.withGo ?? (await hasBinary('go'));
+      const runs = await runPublish({
+        root: ctx.root,
+        config,
+        env: ctx.env,
+        out: ctx.out,
+        snapshot,
+        languages,
+        dryRun: Boolean(opts.dryRun),
+        smoke,
+        smokeOptions: { withGo, upstreamProbe: opts.upstreamProbe, withPip: opts.withPip },
+      });
+      const headers = ['LANG', 'PACKAGE', 'VERSION', 'DIGEST', 'SMOKE', 'STATE'];
+      const rows = runs.flatMap((r) => {
+        const pkgs = r.outcome?.packages ?? r.plan?.packages.map((p) => ({ name: p.name, version: p.version, digest: '' })) ?? [{ name: '-', version: '-', digest: '' }];
+        const smokeCell = opts.dryRun ? 'dry-run' : !smoke ? 'skipped' : r.smoke ? (r.smoke.ok ? 'ok' : 'FAILED') : r.ok ? 'ok' : '-';
+        const stateCell = r.stateFile ? relative(ctx.root, r.stateFile) : r.ok ? '-' : `FAILED (${r.stage})`;
+        return pkgs.map((p) => [r.language, p.name, p.version, shortDigest(p.digest), smokeCell, stateCell]);
+      });
+      for (const r of runs) if (!r.ok) ctx.out.error(`${r.language}: ${r.error}`);
+      if (ctx.env.GITHUB_STEP_SUMMARY) {
+        await appendFile(ctx.env.GITHUB_STEP_SUMMARY, `### ameide-pkg publish ${snapshot.timestamp} ${snapshot.gitSha}\n\n${markdownTable(headers, rows)}\n\n`).catch(() => {});
+      }
+      const failed = runs.filter((r) => !r.ok);
+      if (ctx.json) {
+        ctx.out.json({
+          ok: failed.length === 0,
+          dryRun: Boolean(opts.dryRun),
+          snapshot,
+          languages: Object.fromEntries(
+            runs.map((r) => [
+              r.language,
+              { ok: r.ok, stage: r.stage, error: r.error, registry: r.outcome?.registry, packages: r.outcome?.packages ?? [], smoke: r.smoke, stateFile: r.stateFile && relative(ctx.root, r.stateFile) },
+            ]),
+          ),
+        });
+      } else {
+        process.stderr.write('\n' + table(headers, rows) + '\n');
+      }
+      if (!failed.length) return EXIT.ok;
+      // A usage problem inside a language (bad override, bad go.mod) is still exit 2.
+      return failed.every((r) => r.exitCode === EXIT.usage) ? EXIT.usage : EXIT.failure;
+    }),
+  );
+}
+
+function shortDigest(d: string): string {
+  return d.length > 24 ? d.slice(0, 24) + '…' : d;
+}
+
+async function hasBinary(name: string): Promise<boolean> {
+  const { access } = await import('node:fs/promises');
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    try {
+      await access(`${dir}/${name}`, 1);
+      return true;
+    } catch {
+      /* keep looking */
+    }
+  }
+  return false;
+}

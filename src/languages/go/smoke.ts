@@ -1,0 +1,110 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { rfc3339 } from '../../snapshot/timestamp.js';
+import type { LanguageContext, PublishOutcome, SmokeCheck, SmokeReport, VersionPlan } from '../types.js';
+import { escapePath } from './module.js';
+import { inspectModuleZip } from '../../registry/go/zip-inspect.js';
+import { MAX_ZIP_FILE } from './limits.js';
+
+/**
+ * Smoke through the consumer's path (GOPROXY's first entry): the version is listed, .info
+ * carries the right Version and Time, .mod is byte-identical, the .zip hashes to the h1 that
+ * was uploaded. `go` itself accepts a wrong .mod or Time, so these are checked here
+ * (DESIGN.md §11). Optionally the real `go mod download` confirms the Sum.
+ */
+export interface GoSmokeOptions {
+  withGo?: boolean;
+  upstreamProbe?: string;
+}
+
+function firstProxy(goproxy: string): string {
+  return goproxy.split(/[,|]/)[0]!.trim().replace(/\/+$/, '');
+}
+
+async function fetchProxy(base: string, path: string): Promise<{ status: number; body: Buffer }> {
+  if (base.startsWith('file://')) {
+    try {
+      return { status: 200, body: await readFile(new URL(`${base}/${path}`)) };
+    } catch {
+      return { status: 404, body: Buffer.alloc(0) };
+    }
+  }
+  const { request } = await import('undici');
+  const res = await request(`${base}/${path}`, { method: 'GET' });
+  return { status: res.statusCode, body: Buffer.from(await res.body.arrayBuffer()) };
+}
+
+export async function smokeGo(ctx: LanguageContext, plan: VersionPlan, outcome: PublishOutcome, opts: GoSmokeOptions): Promise<SmokeReport> {
+  const proxy = firstProxy(ctx.env.GOPROXY ?? '');
+  const checks: SmokeCheck[] = [];
+  const check = (name: string, ok: boolean, detail?: string) => checks.push({ name, ok, detail });
+  const work = await mkdtemp(join(tmpdir(), 'ameide-go-smoke-'));
+  try {
+    for (const pkg of outcome.packages) {
+      const planned = plan.packages.find((p) => p.name === pkg.name);
+      const base = `${escapePath(pkg.name)}/@v`;
+      const v = escapePath(pkg.version);
+      const id = `${pkg.name}@${pkg.version}`;
+      try {
+        const list = await fetchProxy(proxy, `${base}/list`);
+        check(`${id} listed`, list.status === 200 && list.body.toString('utf8').split('\n').includes(pkg.version), list.status !== 200 ? `list: HTTP ${list.status}` : undefined);
+        const info = await fetchProxy(proxy, `${base}/${v}.info`);
+        let doc: { Version?: string; Time?: string } = {};
+        try {
+          doc = JSON.parse(info.body.toString('utf8'));
+        } catch {
+          /* reported below */
+        }
+        const wantTime = rfc3339(new Date(plan.snapshot.time));
+        check(`${id} .info Version`, info.status === 200 && doc.Version === pkg.version, `got ${JSON.stringify(doc.Version)}`);
+        check(`${id} .info Time`, doc.Time !== undefined && rfc3339(new Date(doc.Time)) === wantTime, `got ${JSON.stringify(doc.Time)}, want ${wantTime}`);
+        const mod = await fetchProxy(proxy, `${base}/${v}.mod`);
+        const localMod = planned ? await readFile(join(planned.dir, 'go.mod')) : null;
+        check(`${id} .mod bytes`, mod.status === 200 && localMod !== null && mod.body.equals(localMod), mod.status !== 200 ? `HTTP ${mod.status}` : 'differs from go.mod');
+        const zip = await fetchProxy(proxy, `${base}/${v}.zip`);
+        if (zip.status === 200) {
+          const zp = join(work, 'm.zip');
+          await writeFile(zp, zip.body);
+          const got = await inspectModuleZip(zp, pkg.name, pkg.version, MAX_ZIP_FILE).then((r) => r.h1, (e: Error) => `invalid: ${e.message}`);
+          check(`${id} .zip h1`, got === pkg.digest, `got ${got}, want ${pkg.digest}`);
+        } else check(`${id} .zip h1`, false, `HTTP ${zip.status}`);
+        if (opts.withGo) {
+          const sum = await goModDownload(ctx.env, work, id);
+          check(`${id} go mod download`, sum.ok && sum.sum === pkg.digest, sum.ok ? `Sum ${sum.sum}` : sum.error);
+        }
+      } catch (err) {
+        check(`${id} reachable`, false, (err as Error).message);
+      }
+    }
+    if (opts.upstreamProbe) {
+      for (let i = 1; i <= 2; i++) {
+        const sum = await goModDownload(ctx.env, work, opts.upstreamProbe);
+        check(`upstream ${opts.upstreamProbe} (fetch ${i})`, sum.ok, sum.ok ? `Sum ${sum.sum}` : sum.error);
+      }
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  return { language: 'go', ok: checks.every((c) => c.ok), checks };
+}
+
+/** `go mod download -json` in a throwaway GOPATH, the consumer's exact path. */
+async function goModDownload(env: NodeJS.ProcessEnv, work: string, moduleAtVersion: string): Promise<{ ok: true; sum: string } | { ok: false; error: string }> {
+  const { execa } = await import('execa');
+  const gopath = await mkdtemp(join(work, 'gopath-'));
+  const r = await execa('go', ['mod', 'download', '-json', moduleAtVersion], {
+    cwd: gopath,
+    reject: false,
+    env: { ...env, GOPATH: gopath, GOMODCACHE: join(gopath, 'pkg/mod'), GOWORK: 'off', GOFLAGS: '-mod=mod -modcacherw', GO111MODULE: 'on' },
+  });
+  let doc: { Sum?: string; Error?: string } = {};
+  try {
+    doc = JSON.parse(r.stdout);
+  } catch {
+    /* fall through */
+  }
+  await rm(gopath, { recursive: true, force: true }).catch(() => {});
+  if (r.exitCode === 0 && doc.Sum) return { ok: true, sum: doc.Sum };
+  return { ok: false, error: (doc.Error ?? r.stderr ?? '').trim().split('\n').slice(-2).join(' ') };
+}

@@ -1,0 +1,57 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { failure } from '../../util/errors.js';
+import type { LanguageContext, PublishOptions, PublishOutcome, PublishedPackage, VersionPlan } from '../types.js';
+import { buildDists, findBuildInterpreter, stageProject, wheelMetadata, type BuiltDist } from './build.js';
+import { readPythonProject } from './project.js';
+import { sha256OfFile, uploadDist } from './upload.js';
+
+export async function publishPython(ctx: LanguageContext, plan: VersionPlan, opts: PublishOptions): Promise<PublishOutcome> {
+  const cfg = ctx.config.python!;
+  const interpreter = await findBuildInterpreter(cfg.interpreter);
+  ctx.out.info(`python: building with ${interpreter}`);
+  const packages: PublishedPackage[] = [];
+  for (const [i, pkg] of plan.packages.entries()) {
+    const pc = cfg.packages[i]!;
+    const project = await readPythonProject(ctx.root, pc.dir, pc.versionFile);
+    const stage = await stageProject(project, pkg.version);
+    try {
+      const dists = await buildDists(stage, project, { interpreter, buildCommand: cfg.buildCommand });
+      const wheel = dists.find((d) => d.filetype === 'bdist_wheel')!;
+      const meta = await wheelMetadata(wheel.path);
+      if (meta.version !== pkg.version) throw failure(`built wheel ${wheel.filename} says Version: ${meta.version}, expected ${pkg.version}`);
+      for (const d of dists) if (!d.filename.includes(pkg.version.replace('+', '+')) && !d.filename.includes(pkg.version)) throw failure(`built ${d.filename} does not carry version ${pkg.version}`);
+      const digest = `sha256:${await sha256OfFile(wheel.path)}`;
+      const files = await Promise.all(dists.map(async (d: BuiltDist) => ({ filename: d.filename, sha256: await sha256OfFile(d.path) })));
+      if (opts.dryRun) {
+        ctx.out.info(`python: would upload ${files.map((f) => f.filename).join(', ')}`);
+        packages.push({ name: pkg.name, version: pkg.version, digest, status: 'dry-run', details: { files } });
+        continue;
+      }
+      const statuses: string[] = [];
+      for (const d of dists) {
+        statuses.push(
+          await uploadDist(
+            {
+              url: ctx.env.TWINE_REPOSITORY_URL!,
+              username: ctx.env.TWINE_USERNAME!,
+              password: ctx.env.TWINE_PASSWORD!,
+              name: project.name,
+              version: pkg.version,
+              metadata: meta,
+              indexUrl: ctx.env.PIP_INDEX_URL,
+              retry: { baseDelayMs: Number(ctx.env.AMEIDE_PKG_RETRY_BASE_MS ?? 250) },
+            },
+            d,
+          ),
+        );
+      }
+      const status = statuses.every((s) => s === 'already-present') ? 'already-present' : 'published';
+      ctx.out.info(`python: ${status} ${files.map((f) => f.filename).join(', ')}`);
+      packages.push({ name: pkg.name, version: pkg.version, digest, status, details: { files } });
+    } finally {
+      await rm(join(stage, '..'), { recursive: true, force: true });
+    }
+  }
+  return { language: 'python', registry: ctx.env.TWINE_REPOSITORY_URL ?? 'http://dry-run.invalid', packages };
+}
