@@ -10,7 +10,13 @@ export interface CliResult {
 
 /** Run the BUILT binary, as users and Tilt do. */
 export async function runCli(args: string[], opts: Options & { env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
-  const r = await execa(process.execPath, [CLI, ...args], { reject: false, extendEnv: false, env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true', NO_COLOR: '1', ...opts.env }, ...opts, });
+  const { env, ...rest } = opts;
+  const r = await execa(process.execPath, [CLI, ...args], {
+    reject: false,
+    extendEnv: false,
+    ...rest,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true', NO_COLOR: '1', ...env },
+  });
   let json: any;
   try {
     json = JSON.parse(String(r.stdout));

@@ -61,7 +61,7 @@ export async function smokeGo(ctx: LanguageContext, plan: VersionPlan, outcome: 
         check(`${id} .info Time`, doc.Time !== undefined && rfc3339(new Date(doc.Time)) === wantTime, `got ${JSON.stringify(doc.Time)}, want ${wantTime}`);
         const mod = await fetchProxy(proxy, `${base}/${v}.mod`);
         const localMod = planned ? await readFile(join(planned.dir, 'go.mod')) : null;
-        check(`${id} .mod bytes`, mod.status === 200 && localMod !== null && mod.body.equals(localMod), mod.status !== 200 ? `HTTP ${mod.status}` : 'differs from go.mod');
+        { const same = mod.status === 200 && localMod !== null && mod.body.equals(localMod); check(`${id} .mod bytes`, same, same ? undefined : mod.status !== 200 ? `HTTP ${mod.status}` : 'differs from go.mod'); }
         const zip = await fetchProxy(proxy, `${base}/${v}.zip`);
         if (zip.status === 200) {
           const zp = join(work, 'm.zip');
