@@ -72,13 +72,13 @@ export async function findBuildInterpreter(configured?: string): Promise<string>
   );
 }
 
-export async function buildDists(stage: string, project: PythonProject, opts: { interpreter: string; buildCommand?: string[] }): Promise<BuiltDist[]> {
+export async function buildDists(stage: string, project: PythonProject, opts: { interpreter: string; buildCommand?: string[]; sourceDateEpoch?: number }): Promise<BuiltDist[]> {
   const { execa } = await import('execa');
   const outdir = await mkdtemp(join(tmpdir(), 'ameide-py-dist-'));
   const cmd = opts.buildCommand
     ? opts.buildCommand.map((a) => a.replaceAll('{python}', opts.interpreter).replaceAll('{outdir}', outdir))
     : [opts.interpreter, '-m', 'build', '--no-isolation', ...(project.backend === 'hatchling' ? ['--skip-dependency-check'] : []), '--sdist', '--wheel', '--outdir', outdir, '.'];
-  const r = await execa(cmd[0]!, cmd.slice(1), { cwd: stage, reject: false, all: true, env: { ...process.env, PIP_NO_INPUT: '1' } });
+  const r = await execa(cmd[0]!, cmd.slice(1), { cwd: stage, reject: false, all: true, env: { ...process.env, PIP_NO_INPUT: '1', ...(opts.sourceDateEpoch ? { SOURCE_DATE_EPOCH: String(Math.max(opts.sourceDateEpoch, 315532800)) } : {}) } });
   if (r.exitCode !== 0) {
     const tail = String(r.all ?? '').trim().split('\n').slice(-8).join('\n');
     throw failure(`python build of ${project.name} failed (${cmd.slice(0, 3).join(' ')} …, exit ${r.exitCode}):\n${tail}`);

@@ -4,7 +4,7 @@ import { failure } from '../../util/errors.js';
 import type { LanguageContext, PublishOptions, PublishOutcome, PublishedPackage, VersionPlan } from '../types.js';
 import { buildDists, findBuildInterpreter, stageProject, wheelMetadata, type BuiltDist } from './build.js';
 import { readPythonProject } from './project.js';
-import { sha256OfFile, uploadDist } from './upload.js';
+import { servedSha256, sha256OfFile, uploadDist } from './upload.js';
 
 export async function publishPython(ctx: LanguageContext, plan: VersionPlan, opts: PublishOptions): Promise<PublishOutcome> {
   const cfg = ctx.config.python!;
@@ -16,7 +16,7 @@ export async function publishPython(ctx: LanguageContext, plan: VersionPlan, opt
     const project = await readPythonProject(ctx.root, pc.dir, pc.versionFile);
     const stage = await stageProject(project, pkg.version);
     try {
-      const dists = await buildDists(stage, project, { interpreter, buildCommand: cfg.buildCommand });
+      const dists = await buildDists(stage, project, { interpreter, buildCommand: cfg.buildCommand, sourceDateEpoch: Math.floor(Date.parse(plan.snapshot.time) / 1000) });
       const wheel = dists.find((d) => d.filetype === 'bdist_wheel')!;
       const meta = await wheelMetadata(wheel.path);
       if (meta.version !== pkg.version) throw failure(`built wheel ${wheel.filename} says Version: ${meta.version}, expected ${pkg.version}`);
@@ -29,8 +29,23 @@ export async function publishPython(ctx: LanguageContext, plan: VersionPlan, opt
         continue;
       }
       const statuses: string[] = [];
-      for (const d of dists) {
-        statuses.push(
+      // Wheel first: it is byte-reproducible (SOURCE_DATE_EPOCH); sdists built by setuptools
+      // are not (gzip header time). On a re-run whose wheel is already served identically,
+      // the sdist from the first run is kept rather than refused.
+      const ordered = [...dists].sort((a, b) => (a.filetype === 'bdist_wheel' ? -1 : b.filetype === 'bdist_wheel' ? 1 : 0));
+      let wheelAlreadyThere = false;
+      for (const d of ordered) {
+        if (d.filetype === 'sdist' && wheelAlreadyThere && ctx.env.PIP_INDEX_URL) {
+          const served = await servedSha256(ctx.env.PIP_INDEX_URL, project.name, d.filename).catch(() => null);
+          if (served) {
+            const local = files.find((f) => f.filename === d.filename)!;
+            if (served !== local.sha256) ctx.out.info(`python: ${d.filename} already published by an earlier run of this commit; keeping it (sdists are not byte-reproducible)`);
+            local.sha256 = served;
+            statuses.push('already-present');
+            continue;
+          }
+        }
+        const st =
           await uploadDist(
             {
               url: ctx.env.TWINE_REPOSITORY_URL!,
@@ -43,8 +58,9 @@ export async function publishPython(ctx: LanguageContext, plan: VersionPlan, opt
               retry: { baseDelayMs: Number(ctx.env.AMEIDE_PKG_RETRY_BASE_MS ?? 250) },
             },
             d,
-          ),
-        );
+          );
+        if (d.filetype === 'bdist_wheel') wheelAlreadyThere = st === 'already-present';
+        statuses.push(st);
       }
       const status = statuses.every((s) => s === 'already-present') ? 'already-present' : 'published';
       ctx.out.info(`python: ${status} ${files.map((f) => f.filename).join(', ')}`);
