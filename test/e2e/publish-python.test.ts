@@ -148,7 +148,7 @@ describe('embedded index: bad input is refused and nothing is stored', () => {
     const html = await (await fetch(`${reg.url}/pypi/simple/demo-pkg/`)).text();
     expect(html).toContain(`demo_pkg-1.0-py3-none-any.whl#sha256=${sha(data)}`);
     const json = (await (await fetch(`${reg.url}/pypi/simple/Demo_Pkg/`, { headers: { accept: 'application/vnd.pypi.simple.v1+json' } })).json()) as { files: { hashes: { sha256: string } }[] };
-    expect(json.files[0].hashes.sha256).toBe(sha(data));
+    expect(json.files[0]!.hashes.sha256).toBe(sha(data));
     const other = Buffer.from('other bytes');
     const r = await send({ ...good(), sha256_digest: sha(other) }, other);
     expect(r.status).toBe(409);
