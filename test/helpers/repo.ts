@@ -36,7 +36,8 @@ export function tempDir(prefix = 'ameide-test-'): string {
 /** A fresh git copy of fixtures/example (or another fixture tree) with one fixed-date commit. */
 export function makeRepo(source = EXAMPLE, opts: { date?: string; init?: boolean } = {}): string {
   const dir = tempDir('ameide-repo-');
-  cpSync(source, dir, { recursive: true, filter: (p) => !/\/(node_modules|tmp)(\/|$)/.test(p) });
+  // Filter on the path INSIDE the source: the source itself may live under /tmp.
+  cpSync(source, dir, { recursive: true, filter: (p) => !/\/(node_modules|tmp)(\/|$)/.test(p.slice(source.length)) });
   if (opts.init === false) return dir;
   gitIn(dir, ['init', '-q', '-b', 'main']);
   gitIn(dir, ['add', '-A']);
