@@ -2,11 +2,10 @@ import { appendFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { Option, type Command } from 'commander';
 import { selectLanguages } from '../config/load.js';
-import { resolveSnapshot } from '../snapshot/resolve.js';
 import { EXIT } from '../util/errors.js';
 import { markdownTable, table } from '../util/log.js';
 import { action, commandContext, withConfig } from './context.js';
-import { snapshotOptions, type SnapshotFlags } from './version.js';
+import { snapshotFromFlags, snapshotOptions, type SnapshotFlags } from './version.js';
 
 interface PublishFlags extends SnapshotFlags {
   dryRun?: boolean;
@@ -45,13 +44,7 @@ Exit codes: 0 all published · 1 a language failed (the others still complete) �
       const languages = await Promise.all(ids.map(loadLanguage));
       const smoke = opts.smoke !== false;
       if (!opts.dryRun) checkPublishEnv(languages, ctx.env, smoke);
-      const snapshot = await resolveSnapshot({
-        cwd: ctx.root,
-        env: ctx.env,
-        timestamp: opts.timestamp,
-        timeSource: opts.timeSource ?? config.timeSource,
-        allowDirty: Boolean(opts.allowDirty),
-      });
+      const snapshot = await snapshotFromFlags(ctx.root, ctx.env, opts, config);
       ctx.out.info(`snapshot ${snapshot.timestamp} ${snapshot.gitSha} (time: ${snapshot.timeSource})${opts.dryRun ? ' — dry run' : ''}`);
       const withGo = opts.withGo ?? (await hasBinary('go'));
       const runs = await runPublish({

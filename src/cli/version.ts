@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { selectLanguages } from '../config/load.js';
-import type { LanguageId } from '../config/schema.js';
+import type { Config, LanguageId } from '../config/schema.js';
 import { planners } from '../languages/plan.js';
 import { resolveSnapshot } from '../snapshot/resolve.js';
 import { table } from '../util/log.js';
@@ -20,6 +20,17 @@ export interface SnapshotFlags {
   lang?: string;
 }
 
+/** The one place CLI flags + config become the run's snapshot. */
+export function snapshotFromFlags(root: string, env: NodeJS.ProcessEnv, opts: SnapshotFlags, config: Config) {
+  return resolveSnapshot({
+    cwd: root,
+    env,
+    timestamp: opts.timestamp,
+    timeSource: opts.timeSource ?? config.timeSource,
+    allowDirty: Boolean(opts.allowDirty),
+  });
+}
+
 export function registerVersion(program: Command): void {
   const cmd = program
     .command('version')
@@ -30,13 +41,7 @@ export function registerVersion(program: Command): void {
       const ctx = commandContext(command);
       const { config } = await withConfig(ctx);
       const langs = selectLanguages(config, opts.lang);
-      const snapshot = await resolveSnapshot({
-        cwd: ctx.root,
-        env: ctx.env,
-        timestamp: opts.timestamp,
-        timeSource: opts.timeSource ?? config.timeSource,
-        allowDirty: Boolean(opts.allowDirty),
-      });
+      const snapshot = await snapshotFromFlags(ctx.root, ctx.env, opts, config);
       const lctx = { root: ctx.root, config, env: ctx.env, out: ctx.out };
       const plans = await Promise.all(langs.map((l) => planners[l](lctx, snapshot)));
       const versions: Partial<Record<LanguageId, Record<string, string>>> = {};
