@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from '../util/errors.js';
 import { registerPublish } from './publish.js';
 import { registerRegistry } from './registry.js';
+import { registerState } from './state.js';
 import { registerVersion } from './version.js';
 
 /**
@@ -26,6 +27,7 @@ Exit codes: 0 ok · 1 a publish/smoke/network step failed · 2 usage or configur
   registerVersion(program);
   registerRegistry(program);
   registerPublish(program);
+  registerState(program);
   return program;
 }
 

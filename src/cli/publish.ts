@@ -2,7 +2,8 @@ import { appendFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { Option, type Command } from 'commander';
 import { selectLanguages } from '../config/load.js';
-import { EXIT } from '../util/errors.js';
+import type { PushResult } from '../state/push.js';
+import { CliError, EXIT, errorMessage } from '../util/errors.js';
 import { markdownTable, table } from '../util/log.js';
 import { action, commandContext, withConfig } from './context.js';
 import { snapshotFromFlags, snapshotOptions, type SnapshotFlags } from './version.js';
@@ -13,6 +14,8 @@ interface PublishFlags extends SnapshotFlags {
   withGo?: boolean;
   withPip?: boolean;
   upstreamProbe?: string;
+  push?: boolean;
+  namespace?: string;
 }
 
 export function registerPublish(program: Command): void {
@@ -25,6 +28,9 @@ export function registerPublish(program: Command): void {
     .option('--with-go', 'smoke Go modules with the real `go mod download` too (default when go is on PATH)')
     .option('--no-with-go', 'do not run the real go during smoke')
     .option('--upstream-probe <module@version>', 'Go smoke: fetch this upstream module twice through the proxy')
+    .option('--push', 'push state to the ConfigMaps after writing it; fail if no cluster is configured')
+    .option('--no-push', 'do not push state to Kubernetes (default: push when a kubeconfig is found)')
+    .option('--namespace <ns>', 'namespace of the state ConfigMaps (default: config "namespace", then the kube context)')
     .addHelpText(
       'after',
       `
@@ -44,6 +50,13 @@ Exit codes: 0 all published Â· 1 a language failed (the others still complete) Â
       const languages = await Promise.all(ids.map(loadLanguage));
       const smoke = opts.smoke !== false;
       if (!opts.dryRun) checkPublishEnv(languages, ctx.env, smoke);
+      // Decide about the cluster before publishing anything: `--push` without one is a
+      // configuration error, caught while nothing has been written yet.
+      const { detectKubeConfig } = await import('../kube/access.js');
+      const kubeSource = opts.push === false || opts.dryRun ? null : detectKubeConfig(ctx.env);
+      if (opts.push === true && !opts.dryRun && !kubeSource) {
+        throw new CliError('--push: no cluster configured (no KUBECONFIG, ~/.kube/config, or in-cluster service account) â€” set KUBECONFIG or drop --push', EXIT.usage);
+      }
       const snapshot = await snapshotFromFlags(ctx.root, ctx.env, opts, config);
       ctx.out.info(`snapshot ${snapshot.timestamp} ${snapshot.gitSha} (time: ${snapshot.timeSource})${opts.dryRun ? ' â€” dry run' : ''}`);
       const withGo = opts.withGo ?? (await hasBinary('go'));
@@ -58,18 +71,38 @@ Exit codes: 0 all published Â· 1 a language failed (the others still complete) Â
         smoke,
         smokeOptions: { withGo, upstreamProbe: opts.upstreamProbe, withPip: opts.withPip },
       });
+      const pushed = new Map<string, PushResult>();
+      let pushError: string | undefined;
+      const recorded = runs.filter((r) => r.ok && r.stateFile).map((r) => r.language);
+      if (kubeSource && recorded.length) {
+        try {
+          const { openConfigMaps } = await import('./state.js');
+          const client = await openConfigMaps(ctx, config, opts.namespace);
+          const { pushState } = await import('../state/push.js');
+          for (const p of await pushState({ root: ctx.root, config, languages: recorded, client, dryRun: false })) pushed.set(p.language, p);
+        } catch (err) {
+          pushError = errorMessage(err);
+        }
+        for (const p of pushed.values()) if (p.error) ctx.out.error(`${p.language}: state push: ${p.error}`);
+        if (pushError) ctx.out.error(`state push: ${pushError}`);
+      } else if (!opts.dryRun && opts.push !== false && recorded.length) {
+        ctx.out.info('note: no kubeconfig found; state written locally only (state push skipped; --no-push silences this)');
+      }
+      const pushFailed = (lang: string) => Boolean(kubeSource && recorded.includes(lang as never) && (pushError || pushed.get(lang)?.error));
       const headers = ['LANG', 'PACKAGE', 'VERSION', 'DIGEST', 'SMOKE', 'STATE'];
       const rows = runs.flatMap((r) => {
         const pkgs = r.outcome?.packages ?? r.plan?.packages.map((p) => ({ name: p.name, version: p.version, digest: '' })) ?? [{ name: '-', version: '-', digest: '' }];
         const smokeCell = opts.dryRun ? 'dry-run' : !smoke ? 'skipped' : r.smoke ? (r.smoke.ok ? 'ok' : 'FAILED') : r.ok ? 'ok' : '-';
-        const stateCell = r.stateFile ? relative(ctx.root, r.stateFile) : r.ok ? '-' : `FAILED (${r.stage})`;
+        const push = pushed.get(r.language);
+        const pushCell = pushFailed(r.language) ? ', push FAILED' : push?.done ? ` â†’ ${push.configMap} (${push.done})` : '';
+        const stateCell = r.stateFile ? relative(ctx.root, r.stateFile) + pushCell : r.ok ? '-' : `FAILED (${r.stage})`;
         return pkgs.map((p) => [r.language, p.name, p.version, shortDigest(p.digest), smokeCell, stateCell]);
       });
       for (const r of runs) if (!r.ok) ctx.out.error(`${r.language}: ${r.error}`);
       if (ctx.env.GITHUB_STEP_SUMMARY) {
         await appendFile(ctx.env.GITHUB_STEP_SUMMARY, `### ameide-pkg publish ${snapshot.timestamp} ${snapshot.gitSha}\n\n${markdownTable(headers, rows)}\n\n`).catch(() => {});
       }
-      const failed = runs.filter((r) => !r.ok);
+      const failed = runs.filter((r) => !r.ok || pushFailed(r.language));
       if (ctx.json) {
         ctx.out.json({
           ok: failed.length === 0,
@@ -78,7 +111,7 @@ Exit codes: 0 all published Â· 1 a language failed (the others still complete) Â
           languages: Object.fromEntries(
             runs.map((r) => [
               r.language,
-              { ok: r.ok, stage: r.stage, error: r.error, registry: r.outcome?.registry, packages: r.outcome?.packages ?? [], smoke: r.smoke, stateFile: r.stateFile && relative(ctx.root, r.stateFile) },
+              { ok: r.ok, stage: r.stage, error: r.error, registry: r.outcome?.registry, packages: r.outcome?.packages ?? [], smoke: r.smoke, stateFile: r.stateFile && relative(ctx.root, r.stateFile), push: pushed.get(r.language) ?? (pushFailed(r.language) ? { error: pushError } : undefined) },
             ]),
           ),
         });
@@ -87,7 +120,7 @@ Exit codes: 0 all published Â· 1 a language failed (the others still complete) Â
       }
       if (!failed.length) return EXIT.ok;
       // A usage problem inside a language (bad override, bad go.mod) is still exit 2.
-      return failed.every((r) => r.exitCode === EXIT.usage) ? EXIT.usage : EXIT.failure;
+      return failed.every((r) => !r.ok && r.exitCode === EXIT.usage) ? EXIT.usage : EXIT.failure;
     }),
   );
 }

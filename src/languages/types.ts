@@ -1,6 +1,7 @@
 import type { Config, LanguageId } from '../config/schema.js';
 import type { EnvSpec } from '../config/env.js';
 import type { Snapshot } from '../snapshot/resolve.js';
+import type { StateRecord } from '../state/schema.js';
 import type { Output } from '../util/log.js';
 
 /**
@@ -81,4 +82,6 @@ export interface Language {
   publish(ctx: LanguageContext, plan: VersionPlan, opts: PublishOptions): Promise<PublishOutcome>;
   /** Verify through the consumer's read path that what `outcome` lists is served as published. */
   smoke(ctx: LanguageContext, plan: VersionPlan, outcome: PublishOutcome, opts: Record<string, unknown>): Promise<SmokeReport>;
+  /** Is every package a state record names still served on the consumer's read path (smokeEnv)? */
+  served(ctx: LanguageContext, record: StateRecord): Promise<SmokeCheck[]>;
 }

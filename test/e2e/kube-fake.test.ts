@@ -111,7 +111,7 @@ describe('fake apiserver vs real kubectl', () => {
     expect(invalid.stderr).toMatch(/"Bad_Name" is invalid: metadata.name: Invalid value/);
 
     api.putConfigMap('ameide', 'versioned', { a: '1' });
-    const stale = { ...api.configMap('ameide', 'versioned')!, data: { a: 'stale' } };
+    const stale: Record<string, any> = { ...api.configMap('ameide', 'versioned')!, data: { a: 'stale' } };
     stale.metadata.resourceVersion = '1';
     const r = await kubectl(['replace', '-f', '-'], { input: JSON.stringify(stale) });
     expect(r.exitCode).toBe(1);

@@ -2,7 +2,7 @@ import { GO_PUBLISH_ENV, GO_SMOKE_ENV } from '../../config/env.js';
 import type { Language } from '../types.js';
 import { planGo } from './plan.js';
 import { publishGo } from './publish.js';
-import { smokeGo } from './smoke.js';
+import { servedGo, smokeGo } from './smoke.js';
 
 export const goLanguage: Language = {
   id: 'go',
@@ -11,4 +11,5 @@ export const goLanguage: Language = {
   smokeEnv: GO_SMOKE_ENV,
   publish: publishGo,
   smoke: (ctx, plan, outcome, opts) => smokeGo(ctx, plan, outcome, { withGo: opts.withGo as boolean | undefined, upstreamProbe: opts.upstreamProbe as string | undefined }),
+  served: servedGo,
 };

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rfc3339 } from '../../snapshot/timestamp.js';
+import type { StateRecord } from '../../state/schema.js';
 import type { LanguageContext, PublishOutcome, SmokeCheck, SmokeReport, VersionPlan } from '../types.js';
 import { escapePath } from './module.js';
 import { inspectModuleZip } from '../../registry/go/zip-inspect.js';
@@ -33,6 +34,24 @@ async function fetchProxy(base: string, path: string): Promise<{ status: number;
   const { request } = await import('undici');
   const res = await request(`${base}/${path}`, { method: 'GET' });
   return { status: res.statusCode, body: Buffer.from(await res.body.arrayBuffer()) };
+}
+
+/** `state check --registry`: each recorded module version still answers `.info` with itself. */
+export async function servedGo(ctx: LanguageContext, record: StateRecord): Promise<SmokeCheck[]> {
+  const proxy = firstProxy(ctx.env.GOPROXY ?? '');
+  return Promise.all(
+    record.packages.map(async (pkg): Promise<SmokeCheck> => {
+      const name = `${pkg.name}@${pkg.version} served`;
+      try {
+        const info = await fetchProxy(proxy, `${escapePath(pkg.name)}/@v/${escapePath(pkg.version)}.info`);
+        if (info.status !== 200) return { name, ok: false, detail: `${proxy}: HTTP ${info.status}` };
+        const doc = JSON.parse(info.body.toString('utf8')) as { Version?: string };
+        return { name, ok: doc.Version === pkg.version, detail: doc.Version === pkg.version ? undefined : `.info Version ${JSON.stringify(doc.Version)}` };
+      } catch (err) {
+        return { name, ok: false, detail: (err as Error).message };
+      }
+    }),
+  );
 }
 
 export async function smokeGo(ctx: LanguageContext, plan: VersionPlan, outcome: PublishOutcome, opts: GoSmokeOptions): Promise<SmokeReport> {

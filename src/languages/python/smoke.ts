@@ -1,9 +1,27 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { StateRecord } from '../../state/schema.js';
 import type { LanguageContext, PublishOutcome, SmokeCheck, SmokeReport, VersionPlan } from '../types.js';
 import { indexFiles, sha256OfFile } from './upload.js';
 import { publicVersion } from './version.js';
+
+/** `state check --registry`: the index still lists a file with each recorded sha256. */
+export async function servedPython(ctx: LanguageContext, record: StateRecord): Promise<SmokeCheck[]> {
+  const index = ctx.env.PIP_INDEX_URL!;
+  return Promise.all(
+    record.packages.map(async (pkg): Promise<SmokeCheck> => {
+      const name = `${pkg.name}==${pkg.version} served`;
+      try {
+        const want = pkg.digest.replace(/^sha256:/, '');
+        const files = await indexFiles(index, pkg.name);
+        return { name, ok: files.some((f) => f.sha256 === want), detail: files.some((f) => f.sha256 === want) ? undefined : `no file with ${pkg.digest} at ${index}` };
+      } catch (err) {
+        return { name, ok: false, detail: (err as Error).message };
+      }
+    }),
+  );
+}
 
 /**
  * Smoke through PIP_INDEX_URL: the project page lists every uploaded file with the sha256

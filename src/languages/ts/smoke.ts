@@ -1,5 +1,23 @@
+import type { StateRecord } from '../../state/schema.js';
 import type { LanguageContext, PublishOutcome, SmokeCheck, SmokeReport, VersionPlan } from '../types.js';
 import { fetchPackument } from './npm.js';
+
+/** `state check --registry`: each recorded version is in its packument with the recorded integrity. */
+export async function servedTs(ctx: LanguageContext, record: StateRecord): Promise<SmokeCheck[]> {
+  const registry = ctx.env.NPM_REGISTRY_URL!;
+  return Promise.all(
+    record.packages.map(async (pkg): Promise<SmokeCheck> => {
+      const name = `${pkg.name}@${pkg.version} served`;
+      try {
+        const v = (await fetchPackument(registry, pkg.name, ctx.env.NPM_TOKEN))?.versions?.[pkg.version];
+        if (!v) return { name, ok: false, detail: `not in the packument at ${registry}` };
+        return { name, ok: v.dist?.integrity === pkg.digest, detail: v.dist?.integrity === pkg.digest ? undefined : `integrity ${v.dist?.integrity}` };
+      } catch (err) {
+        return { name, ok: false, detail: (err as Error).message };
+      }
+    }),
+  );
+}
 
 /** Read each packument: version present, integrity as packed, dist-tag points at it, internal deps exact. */
 export async function smokeTs(ctx: LanguageContext, plan: VersionPlan, outcome: PublishOutcome): Promise<SmokeReport> {

@@ -50,6 +50,12 @@ export interface FakeApiServer {
   forbid(verb: string, resource: string): void;
   /** Answer the next `count` requests matching `method` with a 409 Conflict (stale write). */
   conflictNext(method: string, count: number): void;
+  /**
+   * Hold the next `count` requests with this method until all have arrived (or `timeoutMs`
+   * passed), then serve them one after another: makes races such as two creates of the same
+   * ConfigMap deterministic.
+   */
+  barrier(method: string, count: number, timeoutMs?: number): void;
   /** Write a kubeconfig for this server; returns its path. */
   writeKubeconfig(dir: string, opts?: { namespace?: string; token?: string }): string;
   close(): Promise<void>;
@@ -271,6 +277,19 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
   const forbidden = new Set<string>();
   const conflicts = new Map<string, number>();
   const requests: RequestLogEntry[] = [];
+  const barriers = new Map<string, { waiting: (() => void)[]; count: number; timer?: NodeJS.Timeout }>();
+  const passBarrier = (method: string): Promise<void> | undefined => {
+    const b = barriers.get(method);
+    if (!b) return undefined;
+    return new Promise<void>((resolve) => {
+      b.waiting.push(resolve);
+      if (b.waiting.length >= b.count) {
+        barriers.delete(method);
+        clearTimeout(b.timer);
+        b.waiting.forEach((r) => r());
+      }
+    });
+  };
 
   const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const addNamespace = (name: string) => {
@@ -441,6 +460,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
     if (path.startsWith('/openapi/')) return send(404, status(404, 'NotFound', 'the server could not find the requested resource'));
 
     const body = ['POST', 'PUT', 'PATCH'].includes(method) ? await readBody(req) : Buffer.alloc(0);
+    await passBarrier(method);
     const dryRun = url.searchParams.get('dryRun') === 'All';
     const m = /^\/api\/v1\/(?:namespaces\/([^/]+)\/)?(configmaps|namespaces)(?:\/([^/]+))?$/.exec(path);
     if (!m) return send(404, status(404, 'NotFound', 'the server could not find the requested resource'));
@@ -596,6 +616,14 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
     addNamespace,
     forbid: (verb, resource) => forbidden.add(`${verb} ${resource}`),
     conflictNext: (method, count) => conflicts.set(method, count),
+    barrier(method, count, timeoutMs = 5000) {
+      const b: { waiting: (() => void)[]; count: number; timer?: NodeJS.Timeout } = { waiting: [], count };
+      b.timer = setTimeout(() => {
+        if (barriers.get(method) === b) barriers.delete(method);
+        b.waiting.forEach((r) => r());
+      }, timeoutMs);
+      barriers.set(method, b);
+    },
     writeKubeconfig(dir, k = {}) {
       const cluster: Obj = { server: url };
       if (cert) cluster['certificate-authority-data'] = Buffer.from(cert.cert).toString('base64');

@@ -47,7 +47,7 @@ function* fields(buf: Buffer): Generator<Field> {
 
 function mapEntry(buf: Buffer): [string, Buffer] {
   let k = '';
-  let v = Buffer.alloc(0);
+  let v: Buffer = Buffer.alloc(0);
   for (const f of fields(buf)) {
     if (f.no === 1) k = (f.value as Buffer).toString('utf8');
     if (f.no === 2) v = f.value as Buffer;
@@ -87,7 +87,7 @@ export function decodeObject(body: Buffer): Record<string, unknown> {
   if (!isProtobuf(body)) throw new Error('missing k8s protobuf magic');
   let apiVersion = '';
   let kind = '';
-  let raw = Buffer.alloc(0);
+  let raw: Buffer = Buffer.alloc(0);
   for (const f of fields(body.subarray(4))) {
     if (f.no === 1) {
       for (const t of fields(f.value as Buffer)) {

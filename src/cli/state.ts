@@ -1,0 +1,149 @@
+import { relative } from 'node:path';
+import { Option, type Command } from 'commander';
+import { selectLanguages } from '../config/load.js';
+import type { Config, LanguageId } from '../config/schema.js';
+import { CliError, EXIT } from '../util/errors.js';
+import { table } from '../util/log.js';
+import { action, commandContext, withConfig, type CommandContext } from './context.js';
+
+interface StateFlags {
+  lang: string;
+  namespace?: string;
+  dryRun?: boolean;
+  registry?: boolean;
+}
+
+const langOption = () => new Option('--lang <lang>', 'language').choices(['ts', 'python', 'go', 'all']).default('all');
+const namespaceOption = () => new Option('--namespace <ns>', 'namespace of the state ConfigMaps (default: config "namespace", then the kube context)');
+
+/** Open the cluster the way kubectl would; a clear exit-2 error when none is configured. */
+export async function openConfigMaps(ctx: CommandContext, config: Config, namespaceFlag?: string) {
+  const { detectKubeConfig } = await import('../kube/access.js');
+  if (!detectKubeConfig(ctx.env)) {
+    throw new CliError('kube: no cluster configured (no KUBECONFIG, ~/.kube/config, or in-cluster service account) — set KUBECONFIG', EXIT.usage);
+  }
+  const { connectConfigMaps } = await import('../kube/configmaps.js');
+  return connectConfigMaps({ namespaceFlag, configNamespace: config.namespace });
+}
+
+export function registerState(program: Command): void {
+  const state = program
+    .command('state')
+    .description('state records in Kubernetes: push local files to ConfigMaps, sync them back, check for drift')
+    .addHelpText(
+      'after',
+      `
+Each language owns ONE key of one ConfigMap (ameide-pkg.config.json "state"; defaults:
+ts → ts-packages-state/ts.json, python → python-packages-state/python.json,
+go → go-packages-state/ameide-sdk-go.json). Writes are JSON merge patches of that key only.
+Cluster access: KUBECONFIG, ~/.kube/config, or the in-cluster service account (needs
+get, create, patch on configmaps).`,
+    );
+
+  state
+    .command('push')
+    .description('merge-patch each language\'s local state file into its ConfigMap key (creating the ConfigMap if missing)')
+    .addOption(langOption())
+    .addOption(namespaceOption())
+    .option('--dry-run', 'show what would be created or patched; write nothing')
+    .action(
+      action(async (opts: StateFlags, command: Command) => {
+        const ctx = commandContext(command);
+        const { config } = await withConfig(ctx);
+        const languages = selectLanguages(config, opts.lang);
+        const client = await openConfigMaps(ctx, config, opts.namespace);
+        const { pushState } = await import('../state/push.js');
+        const results = await pushState({ root: ctx.root, config, languages, client, dryRun: Boolean(opts.dryRun) });
+        const explicit = opts.lang !== 'all';
+        const failed = results.filter((r) => r.error || r.action === 'refuse' || (explicit && r.action === 'skip'));
+        for (const r of results) if (r.error || r.reason) (r.error || r.action === 'refuse' ? ctx.out.error : ctx.out.info).call(ctx.out, `${r.language}: ${r.error ?? r.reason}`);
+        if (ctx.json) ctx.out.json({ ok: failed.length === 0, dryRun: Boolean(opts.dryRun), namespace: client.target.namespace, server: client.target.server, results });
+        else
+          ctx.out.print(
+            table(
+              ['LANG', 'CONFIGMAP', 'KEY', 'VERSION', 'RESULT'],
+              results.map((r) => [r.language, `${client.target.namespace}/${r.configMap}`, r.key, r.version ?? '-', r.done ?? r.action]),
+            )
+          );
+        return failed.length ? EXIT.failure : EXIT.ok;
+      }),
+    );
+
+  state
+    .command('sync')
+    .description('write ConfigMap state values to local state files (validated first, atomically, byte for byte)')
+    .addOption(langOption())
+    .addOption(namespaceOption())
+    .option('--dry-run', 'show which files would be written; write nothing')
+    .action(
+      action(async (opts: StateFlags, command: Command) => {
+        const ctx = commandContext(command);
+        const { config } = await withConfig(ctx);
+        const languages = selectLanguages(config, opts.lang);
+        const client = await openConfigMaps(ctx, config, opts.namespace);
+        const { syncState } = await import('../state/sync.js');
+        const results = await syncState({ root: ctx.root, config, languages, client, dryRun: Boolean(opts.dryRun) });
+        const explicit = opts.lang !== 'all';
+        const failed = results.filter((r) => r.done === 'refused' || r.done === 'error' || (explicit && r.done.startsWith('missing')));
+        for (const r of results) if (r.reason) (failed.includes(r) ? ctx.out.error : ctx.out.info).call(ctx.out, `${r.language}: ${r.reason}`);
+        if (ctx.json)
+          ctx.out.json({ ok: failed.length === 0, dryRun: Boolean(opts.dryRun), namespace: client.target.namespace, results: results.map((r) => ({ ...r, file: relative(ctx.root, r.file) })) });
+        else
+          ctx.out.print(
+            table(
+              ['LANG', 'CONFIGMAP', 'KEY', 'FILE', 'VERSION', 'RESULT'],
+              results.map((r) => [r.language, `${client.target.namespace}/${r.configMap}`, r.key, relative(ctx.root, r.file), r.version ?? '-', r.done]),
+            )
+          );
+        return failed.length ? EXIT.failure : EXIT.ok;
+      }),
+    );
+
+  state
+    .command('check')
+    .description('report drift: missing ConfigMap/key, invalid values, local ≠ cluster, versions no longer served')
+    .addOption(langOption())
+    .addOption(namespaceOption())
+    .option('--registry', "also ask each registry whether the recorded versions are still served (uses GOPROXY, NPM_REGISTRY_URL, PIP_INDEX_URL)")
+    .addHelpText('after', '\nExit codes: 0 clean · 3 drift found · 1 cluster unreachable/forbidden · 2 usage. `--json` gives one report for alerting.')
+    .action(
+      action(async (opts: StateFlags, command: Command) => {
+        const ctx = commandContext(command);
+        const { config } = await withConfig(ctx);
+        const languages = selectLanguages(config, opts.lang);
+        let served: ((language: LanguageId, record: import('../state/schema.js').StateRecord) => Promise<import('../languages/types.js').SmokeCheck[]>) | undefined;
+        if (opts.registry) {
+          const { loadLanguage } = await import('../languages/registry.js');
+          const { checkEnvAll } = await import('../config/env.js');
+          const langs = await Promise.all(languages.map(loadLanguage));
+          checkEnvAll(langs.map((l) => ({ spec: l.smokeEnv, context: `${l.id} state check --registry` })), ctx.env);
+          const byId = new Map(langs.map((l) => [l.id, l]));
+          served = (language, record) => byId.get(language)!.served({ root: ctx.root, config, env: ctx.env, out: ctx.out }, record);
+        }
+        const client = await openConfigMaps(ctx, config, opts.namespace);
+        const { checkState } = await import('../state/check.js');
+        const results = await checkState({ root: ctx.root, config, languages, client, served });
+        const findings = results.flatMap((r) => r.findings);
+        if (ctx.json) {
+          ctx.out.json({
+            ok: findings.length === 0,
+            namespace: client.target.namespace,
+            server: client.target.server,
+            checkedAt: new Date().toISOString(),
+            findings,
+            languages: Object.fromEntries(results.map((r) => [r.language, { ...r, file: relative(ctx.root, r.file) }])),
+          });
+        } else {
+          ctx.out.print(
+            table(
+              ['LANG', 'LOCAL', 'CLUSTER', 'STATUS'],
+              results.map((r) => [r.language, r.local.version ?? r.local.status, r.cluster.version ?? r.cluster.status, r.findings.length ? r.findings.map((f) => f.kind).join(', ') : 'ok']),
+            )
+          );
+          for (const f of findings) ctx.out.error(`${f.language}: ${f.kind}: ${f.message} — fix: ${f.fix}`);
+          if (!findings.length) ctx.out.info('state is consistent');
+        }
+        return findings.length ? EXIT.drift : EXIT.ok;
+      }),
+    );
+}
