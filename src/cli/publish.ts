@@ -38,7 +38,8 @@ Environment (all missing names are reported at once, exit 2):
   go      GO_REGISTRY_URL, GO_REGISTRY_TOKEN (optional), GO_MODULE_PATH (optional); smoke: GOPROXY
   ts      NPM_REGISTRY_URL, NPM_TOKEN
   python  TWINE_REPOSITORY_URL, TWINE_USERNAME, TWINE_PASSWORD; smoke: PIP_INDEX_URL
-Exit codes: 0 all published · 1 a language failed (the others still complete) · 2 usage/config.`,
+  kube    KUBECONFIG / ~/.kube/config / in-cluster: state is pushed to the ConfigMaps after it is written
+Exit codes: 0 all published · 1 a language (or its state push) failed, the others still complete · 2 usage/config.`,
     );
   snapshotOptions(cmd).action(
     action(async (opts: PublishFlags, command: Command) => {

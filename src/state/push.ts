@@ -55,18 +55,18 @@ export async function pushState(o: PushOptions): Promise<PushResult[]> {
 }
 
 async function pushOne(o: PushOptions, language: LanguageId, configMap: string, key: string): Promise<PushResult> {
-      const local = await readLocalView(stateFilePath(o.root, o.config, language), language);
-      const base: PushResult = { language, configMap, key, action: 'skip', version: local.status === 'ok' ? local.record.version : undefined };
-      if (local.status !== 'ok') {
-        const plan = planPush(local, { status: 'missing' });
-        return { ...base, ...plan, done: plan.action === 'refuse' ? 'refused' : 'skipped' };
-      }
-      // Read fresh (no cache): concurrent pushers may share a ConfigMap.
-      const cluster = clusterView(await o.client.read(configMap), key, language);
-      const plan = planPush(local, cluster);
-      const result: PushResult = { ...base, ...plan };
-      if (plan.action === 'unchanged') return { ...result, done: 'unchanged' };
-      if (o.dryRun) return { ...result, done: plan.action === 'create' ? 'would-create' : 'would-patch' };
-      result.done = await o.client.writeKey(configMap, key, local.text);
-      return result;
+  const local = await readLocalView(stateFilePath(o.root, o.config, language), language);
+  const base: PushResult = { language, configMap, key, action: 'skip', version: local.status === 'ok' ? local.record.version : undefined };
+  if (local.status !== 'ok') {
+    const plan = planPush(local, { status: 'missing' });
+    return { ...base, ...plan, done: plan.action === 'refuse' ? 'refused' : 'skipped' };
+  }
+  // Read fresh (no cache): concurrent pushers may share a ConfigMap.
+  const cluster = clusterView(await o.client.read(configMap), key, language);
+  const plan = planPush(local, cluster);
+  const result: PushResult = { ...base, ...plan };
+  if (plan.action === 'unchanged') return { ...result, done: 'unchanged' };
+  if (o.dryRun) return { ...result, done: plan.action === 'create' ? 'would-create' : 'would-patch' };
+  result.done = await o.client.writeKey(configMap, key, local.text);
+  return result;
 }

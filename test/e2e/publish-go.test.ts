@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { flakyProxy } from '../helpers/flaky-proxy.js';
 import { goEnv } from '../helpers/go.js';
+import { startFakeApiServer } from '../helpers/kube/fake-apiserver.js';
 import { startRegistryProcess, type RegistryProcess } from '../helpers/registry.js';
 import { FIXED_TIMESTAMP, gitIn, makeRepo, removeDir, tempDir } from '../helpers/repo.js';
 import { StateRecordSchema } from '../../src/state/schema.js';
@@ -117,5 +118,44 @@ describe('publish --lang go against registry serve --read-api', () => {
     } finally {
       await proxy.close();
     }
+  });
+
+  it('pushes state after publish: `kubectl -n ameide get configmap go-packages-state -o json` shows it, and state check --registry is clean', async () => {
+    const api = await startFakeApiServer({ namespaces: ['ameide'] });
+    try {
+      const fresh = makeRepo(undefined, { date: '2025-11-08T10:00:00Z' });
+      dirs.push(fresh);
+      const home = tmp('kube-');
+      const kubeconfig = api.writeKubeconfig(home);
+      // The seed's own check, on a ConfigMap that also holds a key another tool owns.
+      const kubectl = (args: string[]) => execa('kubectl', ['-n', 'ameide', ...args], { env: { KUBECONFIG: kubeconfig, HOME: home }, extendEnv: false });
+      await kubectl(['create', 'configmap', 'go-packages-state', '--from-literal=README=managed by CI']);
+      const r = await runCli(['publish', '--lang', 'go', '--json', '-C', fresh], { env: { ...env(), KUBECONFIG: kubeconfig } });
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.json.languages.go.push).toMatchObject({ configMap: 'go-packages-state', done: 'patched' });
+      const local = readFileSync(join(fresh, 'tmp/tilt-packages/go.json'), 'utf8');
+      const cm = JSON.parse((await kubectl(['get', 'configmap', 'go-packages-state', '-o', 'json'])).stdout);
+      expect(cm.data['ameide-sdk-go.json']).toBe(local);
+      expect(cm.data.README).toBe('managed by CI');
+      expect(JSON.parse(cm.data['ameide-sdk-go.json']).version).toBe(r.json.languages.go.packages[0].version);
+
+      const check = await runCli(['state', 'check', '--lang', 'go', '--registry', '--json', '-C', fresh], { env: { ...env(), KUBECONFIG: kubeconfig } });
+      expect(check.exitCode, check.stderr).toBe(0);
+      expect(check.json.languages.go.served).toEqual([expect.objectContaining({ ok: true })]);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('without a kubeconfig: a one-line note (exit 0); --push asks for one and fails before publishing (exit 2)', async () => {
+    const fresh = makeRepo(undefined, { date: '2025-11-09T10:00:00Z' });
+    dirs.push(fresh);
+    const pushed = await runCli(['publish', '--lang', 'go', '--push', '-C', fresh], { env: env() });
+    expect(pushed.exitCode).toBe(2);
+    expect(pushed.stderr).toMatch(/--push: no cluster configured/);
+    expect(existsSync(join(fresh, 'tmp/tilt-packages/go.json'))).toBe(false);
+    const r = await runCli(['publish', '--lang', 'go', '-C', fresh], { env: env() });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/note: no kubeconfig found; state written locally only/);
   });
 });

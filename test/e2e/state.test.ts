@@ -8,6 +8,7 @@ import { startRegistryProcess, type RegistryProcess } from '../helpers/registry.
 import { makeRepo, removeDir, tempDir } from '../helpers/repo.js';
 import { serializeState } from '../../src/state/files.js';
 import type { StateRecord } from '../../src/state/schema.js';
+import { sampleRecord } from '../helpers/state.js';
 
 const NS = 'ameide';
 const dirs: string[] = [];
@@ -17,27 +18,6 @@ const tmp = (p?: string) => {
   return d;
 };
 afterAll(() => dirs.forEach(removeDir));
-
-const H1 = 'h1:' + 'A'.repeat(43) + '=';
-const SHA512 = 'sha512-' + 'B'.repeat(86) + '==';
-const SHA256 = 'sha256:' + 'c'.repeat(64);
-
-export function sampleRecord(language: 'go' | 'ts' | 'python', n: number): StateRecord {
-  const ts = `202511060${String(80000 + n).padStart(5, '0')}`.slice(0, 14);
-  const sha = n.toString(16).padStart(12, '0');
-  const version = language === 'go' ? `v0.0.0-${ts}-${sha}` : language === 'ts' ? `0.12.0-dev.${ts}.${sha}` : `0.1.0.dev${ts}+g${sha}`;
-  const name = language === 'go' ? 'go.packages.dev.ameide.io/ameide-sdk-go' : language === 'ts' ? '@ameide/sdk' : 'ameide-sdk';
-  return {
-    schemaVersion: 1,
-    language,
-    version,
-    timestamp: ts,
-    gitSha: sha,
-    publishedAt: '2025-11-06T08:30:15Z',
-    registry: 'http://registry.invalid',
-    packages: [{ name, version, digest: language === 'go' ? H1 : language === 'ts' ? SHA512 : SHA256 }],
-  };
-}
 
 function writeLocal(repo: string, file: string, record: StateRecord | string): string {
   const dir = join(repo, 'tmp/tilt-packages');

@@ -1,0 +1,24 @@
+import type { StateRecord } from '../../src/state/schema.js';
+
+/** A valid state record per language; `n` varies version, timestamp and sha. */
+const H1 = 'h1:' + 'A'.repeat(43) + '=';
+const SHA512 = 'sha512-' + 'B'.repeat(86) + '==';
+const SHA256 = 'sha256:' + 'c'.repeat(64);
+
+export function sampleRecord(language: 'go' | 'ts' | 'python', n: number): StateRecord {
+  const ts = `202511060${String(80000 + n).padStart(5, '0')}`.slice(0, 14);
+  const sha = n.toString(16).padStart(12, '0');
+  const version = language === 'go' ? `v0.0.0-${ts}-${sha}` : language === 'ts' ? `0.12.0-dev.${ts}.${sha}` : `0.1.0.dev${ts}+g${sha}`;
+  const name = language === 'go' ? 'go.packages.dev.ameide.io/ameide-sdk-go' : language === 'ts' ? '@ameide/sdk' : 'ameide-sdk';
+  return {
+    schemaVersion: 1,
+    language,
+    version,
+    timestamp: ts,
+    gitSha: sha,
+    publishedAt: '2025-11-06T08:30:15Z',
+    registry: 'http://registry.invalid',
+    packages: [{ name, version, digest: language === 'go' ? H1 : language === 'ts' ? SHA512 : SHA256 }],
+  };
+}
+
