@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from '../util/errors.js';
+import { registerDev } from './dev.js';
 import { registerPublish } from './publish.js';
 import { registerRegistry } from './registry.js';
 import { registerState } from './state.js';
@@ -28,6 +29,7 @@ Exit codes: 0 ok · 1 a publish/smoke/network step failed · 2 usage or configur
   registerRegistry(program);
   registerPublish(program);
   registerState(program);
+  registerDev(program);
   return program;
 }
 

@@ -116,9 +116,9 @@ Exit codes: 0 all published · 1 a language (or its state push) failed, the othe
             ]),
           ),
         });
-      } else {
-        process.stderr.write('\n' + table(headers, rows) + '\n');
       }
+      // The summary table goes to stderr in every mode, so --json stdout stays one document.
+      process.stderr.write('\n' + table(headers, rows) + '\n');
       if (!failed.length) return EXIT.ok;
       // A usage problem inside a language (bad override, bad go.mod) is still exit 2.
       return failed.every((r) => !r.ok && r.exitCode === EXIT.usage) ? EXIT.usage : EXIT.failure;

@@ -60,9 +60,11 @@ export async function stageProject(project: PythonProject, version: string): Pro
 }
 
 /** First interpreter that can `import build` (Debian's system python on these machines). */
-export async function findBuildInterpreter(configured?: string): Promise<string> {
+export async function findBuildInterpreter(configured?: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const { execa } = await import('execa');
-  const candidates = configured ? [configured] : ['/usr/bin/python3', 'python3', 'python'];
+  // AMEIDE_PKG_PYTHON picks the interpreter per machine without editing the checked-in config.
+  const chosen = env.AMEIDE_PKG_PYTHON || configured;
+  const candidates = chosen ? [chosen] : ['/usr/bin/python3', 'python3', 'python'];
   for (const py of candidates) {
     const r = await execa(py, ['-c', 'import build'], { reject: false });
     if (r.exitCode === 0) return py;

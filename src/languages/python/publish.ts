@@ -8,7 +8,7 @@ import { servedSha256, sha256OfFile, uploadDist } from './upload.js';
 
 export async function publishPython(ctx: LanguageContext, plan: VersionPlan, opts: PublishOptions): Promise<PublishOutcome> {
   const cfg = ctx.config.python!;
-  const interpreter = await findBuildInterpreter(cfg.interpreter);
+  const interpreter = await findBuildInterpreter(cfg.interpreter, ctx.env);
   ctx.out.info(`python: building with ${interpreter}`);
   const packages: PublishedPackage[] = [];
   for (const [i, pkg] of plan.packages.entries()) {
