@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from '../util/errors.js';
 import { registerDev } from './dev.js';
+import { registerGc } from './gc.js';
 import { registerPublish } from './publish.js';
 import { registerRegistry } from './registry.js';
 import { registerState } from './state.js';
@@ -30,6 +31,7 @@ Exit codes: 0 ok · 1 a publish/smoke/network step failed · 2 usage or configur
   registerPublish(program);
   registerState(program);
   registerDev(program);
+  registerGc(program);
   return program;
 }
 

@@ -1,0 +1,99 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { EXIT, usageError } from '../util/errors.js';
+import { formatBytes, table } from '../util/log.js';
+import { action, commandContext } from './context.js';
+
+interface GcFlags {
+  lang: string;
+  storage: string;
+  keep: string;
+  olderThan?: string;
+  keepFile: string[];
+  includeTags?: boolean;
+  module: string[];
+  dryRun?: boolean;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+/** module → versions named by state records (files or dumped ConfigMap values). */
+async function pinnedFrom(files: string[]): Promise<Map<string, Set<string>>> {
+  const { parseState } = await import('../state/files.js');
+  const pinned = new Map<string, Set<string>>();
+  for (const f of files) {
+    const text = await readFile(f, 'utf8').catch((err: Error) => {
+      throw usageError(`--keep-file ${f}: ${err.message}`);
+    });
+    const parsed = parseState(text);
+    if (!parsed.ok) throw usageError(`--keep-file ${f} is ${parsed.reason}; refusing to collect garbage without knowing what is pinned`);
+    for (const p of parsed.record.packages) {
+      const set = pinned.get(p.name) ?? new Set<string>();
+      set.add(p.version);
+      pinned.set(p.name, set);
+    }
+  }
+  return pinned;
+}
+
+export function registerGc(program: Command): void {
+  program
+    .command('gc')
+    .description('remove old Go pseudo-versions from the registry storage (both layouts, under the uploader\'s lock)')
+    .option('--lang <lang>', 'language (only go has a storage ameide-pkg manages)', 'go')
+    .requiredOption('--storage <dir>', 'registry storage root (as given to `registry serve --storage`)')
+    .option('--keep <n>', 'newest pseudo-versions to keep per module', '20')
+    .option('--older-than <age>', 'only remove versions published before this age (e.g. 30d, 12h, 2w)')
+    .option('--keep-file <file>', 'state record (file or dumped ConfigMap value) whose versions are never removed; repeatable', collect, [])
+    .option('--module <path>', 'only this module; repeatable (default: every module in storage)', collect, [])
+    .option('--include-tags', 'also consider tagged (non-pseudo) versions')
+    .option('--dry-run', 'print what would be removed; remove nothing')
+    .addHelpText('after', '\nSafe while `registry serve` runs on the same storage: each module is planned and pruned under the lock uploads take.')
+    .action(
+      action(async (opts: GcFlags, command: Command) => {
+        const ctx = commandContext(command);
+        if (opts.lang !== 'go') throw usageError(`gc --lang ${opts.lang}: only go is supported (npm and Python registries have their own retention)`);
+        const keep = Number(opts.keep);
+        if (!Number.isInteger(keep) || keep < 0) throw usageError(`--keep must be a non-negative integer (got "${opts.keep}")`);
+        const { collectGarbage, parseDuration } = await import('../registry/go/gc.js');
+        let olderThan: number | undefined;
+        if (opts.olderThan !== undefined) {
+          const ms = parseDuration(opts.olderThan);
+          if (ms === null) throw usageError(`--older-than must look like 30d, 12h, 90m or 2w (got "${opts.olderThan}")`);
+          olderThan = Date.now() - ms;
+        }
+        const pinned = await pinnedFrom(opts.keepFile.map((f) => resolve(ctx.root, f)));
+        const { existsSync } = await import('node:fs');
+        const root = resolve(ctx.root, opts.storage);
+        if (!existsSync(root)) throw usageError(`--storage ${opts.storage} does not exist`);
+        const { GoStorage } = await import('../registry/go/storage.js');
+        const dryRun = Boolean(opts.dryRun);
+        const reports = await collectGarbage(new GoStorage(root), {
+          keep,
+          olderThan,
+          includeTags: Boolean(opts.includeTags),
+          pinned,
+          dryRun,
+          modules: opts.module.length ? opts.module : undefined,
+          onModule: (r) => {
+            for (const v of r.removed) ctx.out.info(`${dryRun ? 'would remove' : 'removed'} ${r.module}@${v.version} (${formatBytes(v.bytes)})`);
+          },
+        });
+        const removed = reports.reduce((n, r) => n + r.removed.length, 0);
+        const freed = reports.reduce((n, r) => n + r.bytesFreed, 0);
+        if (ctx.json) {
+          ctx.out.json({ ok: true, dryRun, removed, bytesFreed: freed, modules: reports });
+        } else {
+          ctx.out.print(
+            table(
+              ['MODULE', 'KEPT', 'REMOVED', 'FREED'],
+              reports.map((r) => [r.module, String(r.kept.length), String(r.removed.length), formatBytes(r.bytesFreed)]),
+            ),
+          );
+          ctx.out.print(`${dryRun ? 'would remove' : 'removed'} ${removed} version${removed === 1 ? '' : 's'}, ${dryRun ? 'would free' : 'freed'} ${formatBytes(freed)}`);
+        }
+        return EXIT.ok;
+      }),
+    );
+}
