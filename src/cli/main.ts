@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from '../util/errors.js';
 import { registerDev } from './dev.js';
 import { registerGc } from './gc.js';
+import { registerPin } from './pin.js';
 import { registerPublish } from './publish.js';
 import { registerRegistry } from './registry.js';
 import { registerState } from './state.js';
@@ -32,6 +33,7 @@ Exit codes: 0 ok · 1 a publish/smoke/network step failed · 2 usage or configur
   registerState(program);
   registerDev(program);
   registerGc(program);
+  registerPin(program);
   return program;
 }
 
