@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from '../util/errors.js';
 import { registerDev } from './dev.js';
+import { registerDoctor } from './doctor.js';
 import { registerGc } from './gc.js';
 import { registerPin } from './pin.js';
 import { registerPublish } from './publish.js';
@@ -32,6 +33,7 @@ Exit codes: 0 ok · 1 a publish/smoke/network step failed · 2 usage or configur
   registerPublish(program);
   registerState(program);
   registerDev(program);
+  registerDoctor(program);
   registerGc(program);
   registerPin(program);
   return program;
