@@ -33,13 +33,10 @@ fi
 # --- node dependencies + build --------------------------------------------------------------
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ -n "${CI:-}" ]; then
   log "npm ci"
-  # npm 11 here writes lockfiles without other platforms' optional packages (rollup's
-  # native builds), and `npm ci` then refuses the lock as out of sync (npm/cli#4828).
-  # Fall back to a lock-respecting `npm install` rather than fail the whole run.
-  if ! npm ci --no-audit --no-fund --loglevel=error; then
-    log "npm ci refused the lockfile; falling back to npm install"
-    npm install --no-audit --no-fund --loglevel=error
-  fi
+  # `npm ci` is README's first command, so CI uses it too: a lockfile it refuses is a bug.
+  # (After changing dependencies, run scripts/lock-add-platform-stubs.mjs: the registry mirror
+  # here lacks other platforms' optional binaries, npm/cli#4828.)
+  npm ci --no-audit --no-fund --loglevel=error
 else
   log "npm run build"
   npm run build --silent
