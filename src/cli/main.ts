@@ -7,6 +7,7 @@ import { registerGc } from './gc.js';
 import { registerPin } from './pin.js';
 import { registerPublish } from './publish.js';
 import { registerRegistry } from './registry.js';
+import { registerSmoke } from './smoke.js';
 import { registerState } from './state.js';
 import { registerVersion } from './version.js';
 
@@ -32,6 +33,7 @@ Exit codes: 0 ok · 1 a publish/smoke/network step failed · 2 usage or configur
   registerRegistry(program);
   registerPublish(program);
   registerState(program);
+  registerSmoke(program);
   registerDev(program);
   registerDoctor(program);
   registerGc(program);

@@ -120,6 +120,10 @@ describe('publish --lang all against a running `ameide-pkg dev`', () => {
       const c = await CONSUMERS[rec.language](rec, env);
       expect(c.ok && !c.skipped, `${rec.language}: ${c.detail}`).toBe(true);
     }
+    // `smoke` re-checks the recorded state later: served + installable with the real clients.
+    const s = await runCli(['smoke', '--json', '-C', repo], { env: { ...env, HOME: tmp('home-') } });
+    expect(s.exitCode, s.stderr + s.stdout).toBe(0);
+    expect(s.json.languages.map((l: { language: string; ok: boolean }) => `${l.language}:${l.ok}`)).toEqual(['ts:true', 'python:true', 'go:true']);
   }, 180_000);
 
   it('with the Python index unreachable, ts and go still publish and record state; python fails; exit 1', async () => {
@@ -136,5 +140,8 @@ describe('publish --lang all against a running `ameide-pkg dev`', () => {
     expect(existsSync(join(repo, 'tmp/tilt-packages/go.json'))).toBe(true);
     expect(existsSync(join(repo, 'tmp/tilt-packages/python.json'))).toBe(false);
     expect(r.stderr).toMatch(/python\s+ameide-sdk\s+\S+\s+\S*\s+-\s+FAILED \(publish\)/);
+    // smoke against a GOPROXY that is down fails: exit 1.
+    const s = await runCli(['smoke', '--lang', 'go', '--no-install', '--json', '-C', repo], { env: { ...env, GOPROXY: 'http://127.0.0.1:9', HOME: tmp('home-') } });
+    expect(s.exitCode).toBe(1);
   }, 180_000);
 });

@@ -1,0 +1,57 @@
+import { relative, resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import { selectLanguages } from '../config/load.js';
+import type { LanguageId } from '../config/schema.js';
+import { EXIT, usageError } from '../util/errors.js';
+import { table } from '../util/log.js';
+import { action, commandContext, withConfig } from './context.js';
+
+interface SmokeFlags {
+  lang: string;
+  state?: string;
+  install?: boolean;
+}
+
+export function registerSmoke(program: Command): void {
+  program
+    .command('smoke')
+    .description('re-check what the state files record: still served, and installable with the real npm / pip / go')
+    .addOption(new Option('--lang <lang>', 'language').choices(['ts', 'python', 'go', 'all']).default('all'))
+    .option('--state <file>', 'state record to check (with a single --lang; default: the local state file)')
+    .option('--no-install', 'only ask the registries; do not install with the real clients')
+    .addHelpText('after', '\nUses the read-side env: GOPROXY, NPM_REGISTRY_URL, PIP_INDEX_URL. Exit 1 when a check fails.')
+    .action(
+      action(async (opts: SmokeFlags, command: Command) => {
+        const ctx = commandContext(command);
+        const { config } = await withConfig(ctx);
+        const ids = selectLanguages(config, opts.lang);
+        if (opts.state && ids.length !== 1) throw usageError('--state needs a single --lang');
+        const { loadLanguage } = await import('../languages/registry.js');
+        const { checkEnvAll } = await import('../config/env.js');
+        const { readState, stateFilePath } = await import('../state/files.js');
+        const { CONSUMERS } = await import('../dev/consumers.js');
+        const langs = await Promise.all(ids.map(loadLanguage));
+        checkEnvAll(langs.map((l) => ({ spec: l.smokeEnv, context: `${l.id} smoke` })), ctx.env);
+        const rows: string[][] = [];
+        const results: Record<string, unknown>[] = [];
+        let failed = 0;
+        for (const lang of langs) {
+          const path = opts.state ? resolve(ctx.root, opts.state) : stateFilePath(ctx.root, config, lang.id);
+          const record = await readState(path, lang.id as LanguageId).catch((err: Error) => {
+            throw usageError(err.message);
+          });
+          if (!record) throw usageError(`no state file ${relative(ctx.root, path)}: publish first or run \`ameide-pkg state sync\``);
+          const served = await lang.served({ root: ctx.root, config, env: ctx.env, out: ctx.out }, record);
+          const consumer = opts.install === false ? undefined : await CONSUMERS[lang.id](record, ctx.env as Record<string, string>);
+          const ok = served.every((c) => c.ok) && (consumer?.ok ?? true);
+          if (!ok) failed++;
+          for (const c of served) rows.push([lang.id, c.name, c.ok ? 'ok' : 'FAILED', c.detail ?? '']);
+          if (consumer) rows.push([lang.id, 'consumer install', consumer.skipped ? 'skipped' : consumer.ok ? 'ok' : 'FAILED', consumer.skipped ?? consumer.detail]);
+          results.push({ language: lang.id, version: record.version, ok, served, consumer });
+        }
+        if (ctx.json) ctx.out.json({ ok: failed === 0, languages: results });
+        else ctx.out.print(table(['LANG', 'CHECK', 'RESULT', 'DETAIL'], rows));
+        return failed ? EXIT.failure : EXIT.ok;
+      }),
+    );
+}
