@@ -26,6 +26,15 @@ export async function openConfigMaps(ctx: CommandContext, config: Config, namesp
   return connectConfigMaps({ namespaceFlag, configNamespace: config.namespace });
 }
 
+/** What push and sync share: config, languages, the cluster. */
+async function stateRun(opts: StateFlags, command: Command) {
+  const ctx = commandContext(command);
+  const { config } = await withConfig(ctx);
+  const languages = selectLanguages(config, opts.lang);
+  const client = await openConfigMaps(ctx, config, opts.namespace);
+  return { ctx, client, run: { root: ctx.root, config, languages, client, dryRun: Boolean(opts.dryRun) } };
+}
+
 export function registerState(program: Command): void {
   const state = program
     .command('state')
@@ -48,12 +57,9 @@ get, create, patch on configmaps).`,
     .option('--dry-run', 'show what would be created or patched; write nothing')
     .action(
       action(async (opts: StateFlags, command: Command) => {
-        const ctx = commandContext(command);
-        const { config } = await withConfig(ctx);
-        const languages = selectLanguages(config, opts.lang);
-        const client = await openConfigMaps(ctx, config, opts.namespace);
+        const { ctx, client, run } = await stateRun(opts, command);
         const { pushState } = await import('../state/push.js');
-        const results = await pushState({ root: ctx.root, config, languages, client, dryRun: Boolean(opts.dryRun) });
+        const results = await pushState(run);
         const explicit = opts.lang !== 'all';
         const failed = results.filter((r) => r.error || r.action === 'refuse' || (explicit && r.action === 'skip'));
         for (const r of results) if (r.error || r.reason) (r.error || r.action === 'refuse' ? ctx.out.error : ctx.out.info).call(ctx.out, `${r.language}: ${r.error ?? r.reason}`);
@@ -77,12 +83,9 @@ get, create, patch on configmaps).`,
     .option('--dry-run', 'show which files would be written; write nothing')
     .action(
       action(async (opts: StateFlags, command: Command) => {
-        const ctx = commandContext(command);
-        const { config } = await withConfig(ctx);
-        const languages = selectLanguages(config, opts.lang);
-        const client = await openConfigMaps(ctx, config, opts.namespace);
+        const { ctx, client, run } = await stateRun(opts, command);
         const { syncState } = await import('../state/sync.js');
-        const results = await syncState({ root: ctx.root, config, languages, client, dryRun: Boolean(opts.dryRun) });
+        const results = await syncState(run);
         const explicit = opts.lang !== 'all';
         const failed = results.filter((r) => r.done === 'refused' || r.done === 'error' || (explicit && r.done.startsWith('missing')));
         for (const r of results) if (r.reason) (failed.includes(r) ? ctx.out.error : ctx.out.info).call(ctx.out, `${r.language}: ${r.reason}`);

@@ -7,15 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSUMERS } from '../../src/dev/consumers.js';
 import { StateRecordSchema, type StateRecord } from '../../src/state/schema.js';
 import { runCli } from '../helpers/cli.js';
-import { CLI, PROJECT_ROOT, makeRepo, removeDir, tempDir } from '../helpers/repo.js';
+import { CLI, PROJECT_ROOT, makeRepo, scratchDirs } from '../helpers/repo.js';
 
-const dirs: string[] = [];
-const tmp = (p?: string) => {
-  const d = tempDir(p);
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach(removeDir));
+const { tmp, track } = scratchDirs();
 
 async function refused(url: string): Promise<boolean> {
   try {
@@ -68,7 +62,7 @@ describe('publish --lang all against a running `ameide-pkg dev`', () => {
     storage = tmp('dev-storage-');
     // Run from a monorepo (as developers do): GONOSUMDB comes from its Go modules.
     const here = makeRepo();
-    dirs.push(here);
+    track(here);
     dev = spawn(process.execPath, [CLI, 'dev', '--storage', storage, '-C', here], { env: { ...process.env, CI: 'true', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     env = await new Promise<Record<string, string>>((resolve, reject) => {
       const vars: Record<string, string> = {};
@@ -108,7 +102,7 @@ describe('publish --lang all against a running `ameide-pkg dev`', () => {
 
   it('all three publish concurrently from one snapshot; npm install, pip download and go build all succeed', async () => {
     const repo = makeRepo();
-    dirs.push(repo);
+    track(repo);
     const summary = tmp('gh-');
     const r = await runCli(['publish', '--lang', 'all', '--json', '-C', repo], { env: { ...env, HOME: tmp('home-'), GITHUB_STEP_SUMMARY: join(summary, 'summary.md') } });
     expect(r.exitCode, r.stderr).toBe(0);
@@ -128,7 +122,7 @@ describe('publish --lang all against a running `ameide-pkg dev`', () => {
 
   it('with the Python index unreachable, ts and go still publish and record state; python fails; exit 1', async () => {
     const repo = makeRepo(undefined, { date: '2025-11-10T09:00:00Z' });
-    dirs.push(repo);
+    track(repo);
     // The index "stopped": its URLs point at a port nothing listens on.
     const down = { TWINE_REPOSITORY_URL: 'http://127.0.0.1:9/pypi/', PIP_INDEX_URL: 'http://127.0.0.1:9/pypi/simple/', AMEIDE_PKG_RETRY_BASE_MS: '10' };
     const r = await runCli(['publish', '--lang', 'all', '--json', '-C', repo], { env: { ...env, ...down, HOME: tmp('home-') } });

@@ -7,18 +7,12 @@ import { runCli } from '../helpers/cli.js';
 import { goEnv } from '../helpers/go.js';
 import { startFakeApiServer } from '../helpers/kube/fake-apiserver.js';
 import { postUpload } from '../helpers/registry.js';
-import { gitIn, makeRepo, removeDir, tempDir } from '../helpers/repo.js';
+import { gitIn, makeRepo, scratchDirs } from '../helpers/repo.js';
 import { goModuleFixture } from '../helpers/zips.js';
 
 const MOD = 'go.packages.dev.ameide.io/ameide-sdk-go';
 const HOST = 'go.packages.dev.ameide.io';
-const dirs: string[] = [];
-const tmp = (p?: string) => {
-  const d = tempDir(p);
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach(removeDir));
+const { tmp, track } = scratchDirs();
 
 type Finding = { id: string; level: string; what: string; why?: string; fix?: string };
 
@@ -36,7 +30,7 @@ describe('doctor', () => {
   beforeAll(async () => {
     stack = await startDevStack({ goPrivatePatterns: [HOST] });
     repo = makeRepo();
-    dirs.push(repo);
+    track(repo);
     good = { ...stack.env, ...stack.secrets, GONOSUMDB: HOST, GOWORK: 'off', HOME: tmp('home-') };
     const r = await runCli(['publish', '--lang', 'go', '--json', '-C', repo], { env: good });
     expect(r.exitCode, r.stderr).toBe(0);
@@ -139,7 +133,7 @@ describe('doctor', () => {
 
   it('a snapshot base that does not sort after the latest release on the registry is flagged', async () => {
     const f = goModuleFixture(MOD, 'v0.1.0');
-    dirs.push(f.dir);
+    track(f.dir);
     expect((await postUpload(stack.urls.go, { module: MOD, version: 'v0.1.0', info: f.info, mod: f.mod, zip: f.zip })).status).toBe(201);
     const r = await doctor(good, ['--lang', 'go']);
     expect(r.exitCode).toBe(1);

@@ -1,22 +1,16 @@
 import { execa } from 'execa';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { goEnv } from '../helpers/go.js';
 import { postUpload, startRegistryProcess, type RegistryProcess } from '../helpers/registry.js';
-import { removeDir, tempDir } from '../helpers/repo.js';
+import { scratchDirs } from '../helpers/repo.js';
 import { goModuleFixture } from '../helpers/zips.js';
 import { serializeState } from '../../src/state/files.js';
 
 const MOD = 'go.packages.dev.ameide.io/ameide-sdk-go';
-const dirs: string[] = [];
-const tmp = (p?: string) => {
-  const d = tempDir(p);
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach(removeDir));
+const { tmp, track } = scratchDirs();
 
 const stamp = (d: Date) => d.toISOString().replace(/[-:T]/g, '').slice(0, 14);
 /** A pseudo-version and its .info Time, `daysAgo` days back. */
@@ -28,7 +22,7 @@ function pseudo(daysAgo: number, n: number): { version: string; time: string } {
 
 async function upload(url: string, version: string, time: string): Promise<number> {
   const f = goModuleFixture(MOD, version, { time });
-  dirs.push(f.dir);
+  track(f.dir);
   return (await postUpload(url, { module: MOD, version, info: f.info, mod: f.mod, zip: f.zip })).status;
 }
 
@@ -109,7 +103,7 @@ describe('gc --lang go', () => {
     const fresh = Array.from({ length: 6 }, (_, i) => pseudo(0, 200 + i));
     const fixtures = fresh.map((v) => {
       const f = goModuleFixture(MOD, v.version, { time: v.time });
-      dirs.push(f.dir);
+      track(f.dir);
       return f;
     });
     const gcLoop = (async () => {

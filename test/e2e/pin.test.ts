@@ -5,18 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { goEnv } from '../helpers/go.js';
 import { startRegistryProcess, type RegistryProcess } from '../helpers/registry.js';
-import { makeRepo, removeDir, tempDir } from '../helpers/repo.js';
+import { makeRepo, scratchDirs } from '../helpers/repo.js';
 import { sampleRecord } from '../helpers/state.js';
 import { serializeState } from '../../src/state/files.js';
 
 const MOD = 'go.packages.dev.ameide.io/ameide-sdk-go';
-const dirs: string[] = [];
-const tmp = (p?: string) => {
-  const d = tempDir(p);
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach(removeDir));
+const { tmp, track } = scratchDirs();
 
 describe('pin', () => {
   let reg: RegistryProcess;
@@ -24,7 +18,7 @@ describe('pin', () => {
   beforeAll(async () => {
     reg = await startRegistryProcess(['--storage', tmp('reg-'), '--read-api', '--quiet']);
     repo = makeRepo();
-    dirs.push(repo);
+    track(repo);
     const r = await runCli(['publish', '--lang', 'go', '--no-push', '-C', repo], { env: { GO_REGISTRY_URL: reg.url, GOPROXY: reg.url, GOSUMDB: 'off', HOME: tmp('home-') } });
     expect(r.exitCode, r.stderr).toBe(0);
   });

@@ -7,17 +7,11 @@ import { flakyProxy } from '../helpers/flaky-proxy.js';
 import { goEnv } from '../helpers/go.js';
 import { startFakeApiServer } from '../helpers/kube/fake-apiserver.js';
 import { startRegistryProcess, type RegistryProcess } from '../helpers/registry.js';
-import { FIXED_TIMESTAMP, gitIn, makeRepo, removeDir, tempDir } from '../helpers/repo.js';
+import { FIXED_TIMESTAMP, gitIn, makeRepo, scratchDirs } from '../helpers/repo.js';
 import { StateRecordSchema } from '../../src/state/schema.js';
 
 const MOD = 'go.packages.dev.ameide.io/ameide-sdk-go';
-const dirs: string[] = [];
-const tmp = (p?: string) => {
-  const d = tempDir(p);
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach(removeDir));
+const { tmp, track } = scratchDirs();
 
 describe('publish --lang go against registry serve --read-api', () => {
   let reg: RegistryProcess;
@@ -27,7 +21,7 @@ describe('publish --lang go against registry serve --read-api', () => {
   beforeAll(async () => {
     reg = await startRegistryProcess(['--storage', tmp('reg-'), '--read-api', '--quiet']);
     repo = makeRepo();
-    dirs.push(repo);
+    track(repo);
     sha = gitIn(repo, ['rev-parse', 'HEAD']).slice(0, 12);
   });
   afterAll(() => reg.stop());
@@ -74,7 +68,7 @@ describe('publish --lang go against registry serve --read-api', () => {
 
   it('409 (same version, other content) → exit 1 with the reason, no state written', async () => {
     const other = makeRepo();
-    dirs.push(other);
+    track(other);
     writeFileSync(join(other, 'packages/go/ameide-sdk-go/extra.go'), 'package ameidesdk\n\n// Extra changes the zip.\nconst Extra = 1\n');
     // Same timestamp + SHA as the first repo, different bytes: exactly what immutability forbids.
     const r = await runCli(['publish', '--lang', 'go', '--allow-dirty', '--timestamp', FIXED_TIMESTAMP, '-C', other], { env: { ...env(), SOURCE_GIT_SHA: sha, GIT_DIR: '/nonexistent' } });
@@ -85,7 +79,7 @@ describe('publish --lang go against registry serve --read-api', () => {
 
   it('registry down → exit 1 and no go.json', async () => {
     const fresh = makeRepo();
-    dirs.push(fresh);
+    track(fresh);
     const r = await runCli(['publish', '--lang', 'go', '-C', fresh], { env: { ...env(), GO_REGISTRY_URL: 'http://127.0.0.1:9', GOPROXY: 'http://127.0.0.1:9', AMEIDE_PKG_RETRY_BASE_MS: '10' } });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/unreachable after 4 attempts \(ECONNREFUSED\)/);
@@ -107,7 +101,7 @@ describe('publish --lang go against registry serve --read-api', () => {
 
   it('a flaky registry (first two connections reset) still succeeds', async () => {
     const fresh = makeRepo(undefined, { date: '2025-11-07T10:00:00Z' });
-    dirs.push(fresh);
+    track(fresh);
     const proxy = await flakyProxy(reg.url, 2);
     try {
       const r = await runCli(['publish', '--lang', 'go', '--json', '-C', fresh], { env: { ...env(), GO_REGISTRY_URL: proxy.url, AMEIDE_PKG_RETRY_BASE_MS: '20' } });
@@ -124,7 +118,7 @@ describe('publish --lang go against registry serve --read-api', () => {
     const api = await startFakeApiServer({ namespaces: ['ameide'] });
     try {
       const fresh = makeRepo(undefined, { date: '2025-11-08T10:00:00Z' });
-      dirs.push(fresh);
+      track(fresh);
       const home = tmp('kube-');
       const kubeconfig = api.writeKubeconfig(home);
       // The seed's own check, on a ConfigMap that also holds a key another tool owns.
@@ -149,7 +143,7 @@ describe('publish --lang go against registry serve --read-api', () => {
 
   it('without a kubeconfig: a one-line note (exit 0); --push asks for one and fails before publishing (exit 2)', async () => {
     const fresh = makeRepo(undefined, { date: '2025-11-09T10:00:00Z' });
-    dirs.push(fresh);
+    track(fresh);
     const pushed = await runCli(['publish', '--lang', 'go', '--push', '-C', fresh], { env: env() });
     expect(pushed.exitCode).toBe(2);
     expect(pushed.stderr).toMatch(/--push: no cluster configured/);

@@ -5,16 +5,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { startRegistryProcess, type RegistryProcess } from '../helpers/registry.js';
-import { FIXED_TIMESTAMP, gitIn, makeRepo, PROJECT_ROOT, removeDir, tempDir } from '../helpers/repo.js';
+import { FIXED_TIMESTAMP, gitIn, makeRepo, PROJECT_ROOT, scratchDirs } from '../helpers/repo.js';
 import { StateRecordSchema } from '../../src/state/schema.js';
 
-const dirs: string[] = [];
-const tmp = (p?: string) => {
-  const d = tempDir(p);
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach(removeDir));
+const { tmp, track } = scratchDirs();
 
 const pip = (args: string[]) => execa('pip', ['--isolated', '--disable-pip-version-check', ...args], { reject: false, all: true });
 
@@ -32,7 +26,7 @@ describe('publish --lang python against the embedded index', () => {
 
   it('builds (setuptools), uploads wheel + sdist, smokes with pip, and a consumer imports the snapshot', async () => {
     const repo = makeRepo();
-    dirs.push(repo);
+    track(repo);
     const sha = gitIn(repo, ['rev-parse', 'HEAD']).slice(0, 12);
     const version = `0.1.0.dev${FIXED_TIMESTAMP}+g${sha}`;
     const r = await runCli(['publish', '--lang', 'python', '--json', '-C', repo], { env: env() });
@@ -58,7 +52,7 @@ describe('publish --lang python against the embedded index', () => {
 
   it('builds a hatchling project (dynamic version from [tool.hatch.version] path)', async () => {
     const repo = makeRepo(join(PROJECT_ROOT, 'fixtures/python-hatch'));
-    dirs.push(repo);
+    track(repo);
     const r = await runCli(['publish', '--lang', 'python', '--json', '-C', repo], { env: env() });
     expect(r.exitCode, r.stderr).toBe(0);
     const sha = gitIn(repo, ['rev-parse', 'HEAD']).slice(0, 12);
@@ -71,7 +65,7 @@ describe('publish --lang python against the embedded index', () => {
 
   it('accepts an upload from Debian twine and serves it to pip', async () => {
     const src = makeRepo(join(PROJECT_ROOT, 'fixtures/python-hatch'), { init: false });
-    dirs.push(src);
+    track(src);
     const dist = tmp();
     writeFileSync(join(src, 'src/ameide_hatch/version.py'), 'BASE_VERSION = "9.9.1"\n__version__ = "9.9.1"\n');
     const b = await execa('/usr/bin/python3', ['-m', 'build', '--no-isolation', '--skip-dependency-check', '--wheel', '--outdir', dist, src], { reject: false, all: true });
@@ -94,7 +88,7 @@ describe('publish --lang python against the embedded index', () => {
 
   it('build failure → exit 1 with the backend output; missing TWINE_REPOSITORY_URL → exit 2', async () => {
     const repo = makeRepo();
-    dirs.push(repo);
+    track(repo);
     const pp = join(repo, 'packages/python/ameide_sdk/pyproject.toml');
     writeFileSync(pp, readFileSync(pp, 'utf8').replace('packages = ["ameide_sdk"]', 'packages = ["no_such_package"]'));
     gitIn(repo, ['commit', '-qam', 'break the build']);

@@ -3,17 +3,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { FIXED_TIMESTAMP, gitIn, makeRepo, removeDir, tempDir } from '../helpers/repo.js';
+import { FIXED_TIMESTAMP, gitIn, makeRepo, scratchDirs } from '../helpers/repo.js';
 import { startVerdaccio, type Verdaccio } from '../helpers/verdaccio.js';
 import { StateRecordSchema } from '../../src/state/schema.js';
 
-const dirs: string[] = [];
-const tmp = (p?: string) => {
-  const d = tempDir(p);
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach(removeDir));
+const { tmp, track } = scratchDirs();
 
 describe('publish --lang ts against a real Verdaccio', () => {
   let v: Verdaccio;
@@ -37,7 +31,7 @@ describe('publish --lang ts against a real Verdaccio', () => {
 
   it('publishes both packages with exact internal snapshot deps; a consumer installs them; repo untouched', async () => {
     const repo = makeRepo();
-    dirs.push(repo);
+    track(repo);
     const sha = gitIn(repo, ['rev-parse', 'HEAD']).slice(0, 12);
     const id = /^0\d+$/.test(sha) ? `g${sha}` : sha;
     const sdkV = `0.12.0-dev.${FIXED_TIMESTAMP}.${id}`;
@@ -85,7 +79,7 @@ describe('publish --lang ts against a real Verdaccio', () => {
 
   it('bad token → exit 1 with the registry reason and the token nowhere in the output', async () => {
     const repo = makeRepo(undefined, { date: '2025-12-01T00:00:00Z' });
-    dirs.push(repo);
+    track(repo);
     const bad = 'bogus-token-0123456789';
     const r = await runCli(['publish', '--lang', 'ts', '-C', repo], { env: { ...env(), NPM_TOKEN: bad } });
     expect(r.exitCode).toBe(1);
@@ -96,7 +90,7 @@ describe('publish --lang ts against a real Verdaccio', () => {
 
   it('registry down → exit 1, no ts.json; missing NPM_REGISTRY_URL → exit 2', async () => {
     const repo = makeRepo(undefined, { date: '2025-12-02T00:00:00Z' });
-    dirs.push(repo);
+    track(repo);
     const r = await runCli(['publish', '--lang', 'ts', '-C', repo], { env: { ...env(), NPM_REGISTRY_URL: 'http://127.0.0.1:9/' } });
     expect(r.exitCode).toBe(1);
     expect(existsSync(join(repo, 'tmp/tilt-packages/ts.json'))).toBe(false);

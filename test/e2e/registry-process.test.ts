@@ -2,20 +2,14 @@ import { execa } from 'execa';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'node:http';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { goEnv } from '../helpers/go.js';
 import { postUpload, startRegistryProcess } from '../helpers/registry.js';
-import { removeDir, tempDir } from '../helpers/repo.js';
+import { scratchDirs } from '../helpers/repo.js';
 import { goModuleFixture, type GoModuleFixture } from '../helpers/zips.js';
 
 const MOD = 'go.packages.dev.ameide.io/ameide-sdk-go';
-const dirs: string[] = [];
-const tmp = (p?: string) => {
-  const d = tempDir(p);
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach(removeDir));
+const { tmp, track } = scratchDirs();
 
 const upload = (url: string, f: GoModuleFixture) => postUpload(url, { module: f.module, version: f.version, info: f.info, mod: f.mod, zip: f.zip });
 

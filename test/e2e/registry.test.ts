@@ -7,18 +7,12 @@ import { fetch } from 'undici';
 import { startRegistry, type RunningRegistry } from '../../src/registry/server.js';
 import { goEnv } from '../helpers/go.js';
 import { postUpload, storedFiles } from '../helpers/registry.js';
-import { removeDir, tempDir } from '../helpers/repo.js';
+import { scratchDirs } from '../helpers/repo.js';
 import { craftZip, goModuleFixture, patchZipNames, type GoModuleFixture } from '../helpers/zips.js';
 
 const MOD = 'go.packages.dev.ameide.io/ameide-sdk-go';
 const V1 = 'v0.0.0-20251106082752-a0e03c2d4532';
-const dirs: string[] = [];
-const tmp = (p?: string) => {
-  const d = tempDir(p);
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach(removeDir));
+const { tmp, track } = scratchDirs();
 
 async function freshRegistry(extra: Partial<Parameters<typeof startRegistry>[0]> = {}): Promise<RunningRegistry & { root: string }> {
   const root = tmp('reg-');

@@ -5,19 +5,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { startFakeApiServer, type FakeApiServer } from '../helpers/kube/fake-apiserver.js';
 import { startRegistryProcess, type RegistryProcess } from '../helpers/registry.js';
-import { makeRepo, removeDir, tempDir } from '../helpers/repo.js';
+import { makeRepo, removeDir, scratchDirs } from '../helpers/repo.js';
 import { serializeState } from '../../src/state/files.js';
 import type { StateRecord } from '../../src/state/schema.js';
 import { sampleRecord } from '../helpers/state.js';
 
 const NS = 'ameide';
-const dirs: string[] = [];
-const tmp = (p?: string) => {
-  const d = tempDir(p);
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach(removeDir));
+const { tmp, track } = scratchDirs();
 
 function writeLocal(repo: string, file: string, record: StateRecord | string): string {
   const dir = join(repo, 'tmp/tilt-packages');
@@ -46,7 +40,7 @@ describe('state push | sync | check against the fake apiserver', () => {
 
   it('push creates the missing ConfigMap with the managed-by label via a merge patch of one key', async () => {
     const repo = makeRepo();
-    dirs.push(repo);
+    track(repo);
     const text = writeLocal(repo, 'go.json', sampleRecord('go', 1));
     const before = api.requests.length;
     const r = await runCli(['state', 'push', '--lang', 'go', '--json', '-C', repo], { env: env() });
@@ -68,7 +62,7 @@ describe('state push | sync | check against the fake apiserver', () => {
     const k = await kubectl(['create', 'configmap', 'go-packages-state', '--from-literal=owner.txt=helm', '--from-literal=ameide-sdk-go.json=old']);
     expect(k.exitCode, k.stderr).toBe(0);
     const repo = makeRepo();
-    dirs.push(repo);
+    track(repo);
     const text = writeLocal(repo, 'go.json', sampleRecord('go', 2));
     const r = await runCli(['state', 'push', '--lang', 'go', '-C', repo], { env: env() });
     expect(r.exitCode, r.stderr).toBe(0);
@@ -79,7 +73,7 @@ describe('state push | sync | check against the fake apiserver', () => {
 
   it('two languages pushing concurrently into one ConfigMap for 10 rounds lose no key and no update', async () => {
     const repo = makeRepo();
-    dirs.push(repo);
+    track(repo);
     const cfgPath = join(repo, 'ameide-pkg.config.json');
     const cfg = JSON.parse(readFileSync(cfgPath, 'utf8'));
     cfg.state = { ts: { file: 'ts.json', configMap: 'shared-state', key: 'ts.json' }, go: { file: 'go.json', configMap: 'shared-state', key: 'go.json' } };
@@ -106,7 +100,7 @@ describe('state push | sync | check against the fake apiserver', () => {
 
   it('403 on patch → exit 1 naming the verb and resource the service account needs; --dry-run writes nothing', async () => {
     const repo = makeRepo();
-    dirs.push(repo);
+    track(repo);
     writeLocal(repo, 'go.json', sampleRecord('go', 3));
     api.putConfigMap(NS, 'go-packages-state', { 'owner.txt': 'helm' });
     const dry = await runCli(['state', 'push', '--lang', 'go', '--dry-run', '--json', '-C', repo], { env: env() });
@@ -130,7 +124,7 @@ describe('state push | sync | check against the fake apiserver', () => {
 
   it('clear errors: no kubeconfig (exit 2), wrong token (401), unreachable server, missing namespace', async () => {
     const repo = makeRepo();
-    dirs.push(repo);
+    track(repo);
     writeLocal(repo, 'go.json', sampleRecord('go', 4));
     const none = await runCli(['state', 'push', '-C', repo], { env: { HOME: tmp('no-kube-') } });
     expect(none.exitCode).toBe(2);
@@ -155,12 +149,12 @@ describe('state push | sync | check against the fake apiserver', () => {
 
   it('sync gives a fresh checkout byte-identical state files and refuses a corrupt value by key', async () => {
     const source = makeRepo();
-    dirs.push(source);
+    track(source);
     const texts = { go: writeLocal(source, 'go.json', sampleRecord('go', 5)), ts: writeLocal(source, 'ts.json', sampleRecord('ts', 5)), python: writeLocal(source, 'python.json', sampleRecord('python', 5)) };
     expect((await runCli(['state', 'push', '-C', source], { env: env() })).exitCode).toBe(0);
 
     const fresh = makeRepo();
-    dirs.push(fresh);
+    track(fresh);
     const dry = await runCli(['state', 'sync', '--dry-run', '-C', fresh], { env: env() });
     expect(dry.exitCode, dry.stderr).toBe(0);
     expect(existsSync(join(fresh, 'tmp/tilt-packages'))).toBe(false);
@@ -183,7 +177,7 @@ describe('state push | sync | check against the fake apiserver', () => {
     const kinds = (r: { json: any }) => r.json.findings.map((f: { language: string; kind: string }) => `${f.language}:${f.kind}`).sort();
     beforeEach(async () => {
       repo = makeRepo();
-      dirs.push(repo);
+      track(repo);
       writeLocal(repo, 'go.json', sampleRecord('go', 6));
       writeLocal(repo, 'ts.json', sampleRecord('ts', 6));
       writeLocal(repo, 'python.json', sampleRecord('python', 6));

@@ -1,15 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { FIXED_TIMESTAMP, gitIn, makeRepo, removeDir, tempDir } from '../helpers/repo.js';
+import { FIXED_TIMESTAMP, gitIn, makeRepo, tempDir, scratchDirs } from '../helpers/repo.js';
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach(removeDir));
+const { track } = scratchDirs();
 
 describe('ameide-pkg version (built binary, example monorepo)', () => {
   const repo = makeRepo();
-  dirs.push(repo);
+  track(repo);
   const sha = gitIn(repo, ['rev-parse', 'HEAD']).slice(0, 12);
 
   it('prints one JSON document with every language from one snapshot', async () => {
@@ -58,7 +57,7 @@ describe('ameide-pkg version (built binary, example monorepo)', () => {
 
   it('exits 2 on a dirty tree unless --allow-dirty', async () => {
     const dirty = makeRepo();
-    dirs.push(dirty);
+    track(dirty);
     writeFileSync(join(dirty, 'packages/go/ameide-sdk-go/extra.go'), 'package ameidesdk\n');
     const r = await runCli(['version', '-C', dirty]);
     expect(r.exitCode).toBe(2);
@@ -71,7 +70,7 @@ describe('ameide-pkg version (built binary, example monorepo)', () => {
   it('exits 2 for bad usage and a missing config', async () => {
     expect((await runCli(['version', '--lang', 'rust', '-C', repo])).exitCode).toBe(2);
     const empty = tempDir();
-    dirs.push(empty);
+    track(empty);
     const r = await runCli(['version', '-C', empty]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/ameide-pkg.config.json/);

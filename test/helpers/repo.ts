@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { afterAll } from 'vitest';
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, '../..');
 export const EXAMPLE = join(PROJECT_ROOT, 'fixtures/example');
@@ -51,4 +52,24 @@ export function removeDir(dir: string): void {
 
 export function writeJson(path: string, value: unknown): void {
   writeFileSync(path, JSON.stringify(value, null, 2) + '\n');
+}
+
+/**
+ * Temp dirs removed after the calling test file: `tmp()` makes one, `track()` adopts one
+ * made elsewhere (makeRepo, fixtures).
+ */
+export function scratchDirs(): { tmp: (prefix?: string) => string; track: <T extends string>(dir: T) => T } {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach(removeDir));
+  return {
+    tmp: (prefix) => {
+      const d = tempDir(prefix);
+      dirs.push(d);
+      return d;
+    },
+    track: (dir) => {
+      dirs.push(dir);
+      return dir;
+    },
+  };
 }

@@ -1,18 +1,17 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readEnv, GO_PUBLISH_ENV, GO_SMOKE_ENV, checkEnvAll } from '../../src/config/env.js';
 import { configJsonSchema } from '../../src/config/json-schema.js';
 import { loadConfig, selectLanguages } from '../../src/config/load.js';
 import { CliError } from '../../src/util/errors.js';
-import { PROJECT_ROOT, removeDir, tempDir } from '../helpers/repo.js';
+import { PROJECT_ROOT, tempDir, scratchDirs } from '../helpers/repo.js';
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach(removeDir));
+const { track } = scratchDirs();
 
 function dirWithConfig(cfg: unknown): string {
   const d = tempDir();
-  dirs.push(d);
+  track(d);
   writeFileSync(join(d, 'ameide-pkg.config.json'), typeof cfg === 'string' ? cfg : JSON.stringify(cfg));
   return d;
 }
@@ -49,7 +48,7 @@ describe('config file', () => {
 
   it('explains a missing or malformed file', async () => {
     const empty = tempDir();
-    dirs.push(empty);
+    track(empty);
     expect(await usageOf(loadConfig(empty))).toMatch(/no ameide-pkg.config.json.*-C/);
     expect(await usageOf(loadConfig(dirWithConfig('{ nope')))).toMatch(/not valid JSON/);
   });

@@ -1,17 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yauzl from 'yauzl';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildModuleZip } from '../../src/languages/go/modzip.js';
 import { isVendoredPackage } from '../../src/languages/go/modzip-files.js';
 import { CliError } from '../../src/util/errors.js';
 import { refCreateZip, refHashZip } from '../helpers/go.js';
 import { invalidGoFixtures, materializeGoFixture, validGoFixtures } from '../helpers/gomod-fixtures.js';
-import { removeDir, tempDir } from '../helpers/repo.js';
+import { tempDir, scratchDirs } from '../helpers/repo.js';
 
 const VERSION = 'v0.0.0-20251106082752-a0e03c2d4532';
-const dirs: string[] = [];
-afterAll(() => dirs.forEach(removeDir));
+const { track } = scratchDirs();
 
 function entryNames(zip: string): Promise<string[]> {
   return new Promise((resolve, reject) => {
@@ -48,10 +47,10 @@ describe('buildModuleZip matches x/mod CreateFromDir', () => {
 
   it.each(valid)('%s: same file set and same h1 as Go', async (name) => {
     const dir = materializeGoFixture(name);
-    dirs.push(join(dir, '..'));
+    track(join(dir, '..'));
     const module = moduleOf(dir, name);
     const out = tempDir();
-    dirs.push(out);
+    track(out);
     const ours = await buildModuleZip(dir, module, VERSION, join(out, 'ours.zip'));
     const ref = refCreateZip(module, VERSION, dir, join(out, 'ref.zip'));
     if (name === 'vendor-go124') {
@@ -73,10 +72,10 @@ describe('buildModuleZip matches x/mod CreateFromDir', () => {
 
   it.each(invalidGoFixtures())('%s: refused by both, before anything is written', async (name) => {
     const dir = materializeGoFixture(name);
-    dirs.push(join(dir, '..'));
+    track(join(dir, '..'));
     const module = moduleOf(dir, name);
     const out = tempDir();
-    dirs.push(out);
+    track(out);
     const ref = refCreateZip(module, VERSION, dir, join(out, 'ref.zip'));
     expect(ref.ok).toBe(false);
     const err = await buildModuleZip(dir, module, VERSION, join(out, 'ours.zip')).catch((e: unknown) => e);

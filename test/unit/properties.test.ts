@@ -1,7 +1,7 @@
 import * as pep440 from '@renovatebot/pep440';
 import fc from 'fast-check';
 import semver from 'semver';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { canonicalSemver, compareSemver, isPseudoVersion, isValidSemver } from '../../src/languages/go/module.js';
 import { goSnapshotVersion } from '../../src/languages/go/version.js';
 import { isNormalizedPep440, pythonSnapshotVersion } from '../../src/languages/python/version.js';

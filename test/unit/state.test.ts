@@ -1,12 +1,11 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseState, readState, serializeState, writeState } from '../../src/state/files.js';
 import type { StateRecord } from '../../src/state/schema.js';
-import { removeDir, tempDir } from '../helpers/repo.js';
+import { tempDir, scratchDirs } from '../helpers/repo.js';
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach(removeDir));
+const { track } = scratchDirs();
 
 export const sampleRecord = (): StateRecord => ({
   schemaVersion: 1,
@@ -22,7 +21,7 @@ export const sampleRecord = (): StateRecord => ({
 describe('state records', () => {
   it('round-trips through an atomic write with nothing left behind', async () => {
     const d = tempDir();
-    dirs.push(d);
+    track(d);
     const p = join(d, 'nested/dir/go.json');
     await writeState(p, sampleRecord());
     expect(await readState(p, 'go')).toEqual(sampleRecord());
@@ -32,7 +31,7 @@ describe('state records', () => {
 
   it('returns null for a missing file, a clear error for corrupt and foreign ones', async () => {
     const d = tempDir();
-    dirs.push(d);
+    track(d);
     expect(await readState(join(d, 'none.json'))).toBeNull();
     writeFileSync(join(d, 'corrupt.json'), '{"schemaVersion":1,');
     await expect(readState(join(d, 'corrupt.json'))).rejects.toThrow(/corrupt\.json: not valid JSON/);
@@ -50,7 +49,7 @@ describe('state records', () => {
 
   it('refuses to write an invalid record', async () => {
     const d = tempDir();
-    dirs.push(d);
+    track(d);
     await expect(writeState(join(d, 'x.json'), { ...sampleRecord(), timestamp: 'now' })).rejects.toThrow(/invalid state/);
     expect(readdirSync(d)).toEqual([]);
   });
