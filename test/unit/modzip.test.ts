@@ -101,3 +101,40 @@ describe('isVendoredPackage (x/mod, keyed on the go directive)', () => {
     expect(isVendoredPackage(name, v)).toBe(want);
   });
 });
+
+describe('zip writer paths', () => {
+  it('streamed large files (data descriptor), stored incompressible files and empty files read back in Go and in our inspector', async () => {
+    const { randomBytes } = await import('node:crypto');
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const { STREAM_THRESHOLD } = await import('../../src/languages/go/zipwriter.js');
+    const { inspectModuleZip } = await import('../../src/registry/go/zip-inspect.js');
+    const dir = track(tempDir('zipw-'));
+    const src = join(dir, 'src');
+    mkdirSync(src);
+    const module = 'example.com/zipwriter';
+    writeFileSync(join(src, 'go.mod'), `module ${module}\n\ngo 1.21\n`);
+    writeFileSync(join(src, 'big.txt'), Buffer.alloc(STREAM_THRESHOLD + 12345, 'go module zip '));
+    writeFileSync(join(src, 'bigrandom.bin'), randomBytes(STREAM_THRESHOLD + 1));
+    writeFileSync(join(src, 'random.bin'), randomBytes(4096));
+    writeFileSync(join(src, 'empty.go'), '');
+    const ours = await buildModuleZip(src, module, VERSION, join(dir, 'ours.zip'));
+    const ref = refCreateZip(module, VERSION, src, join(dir, 'ref.zip'));
+    expect(ours.h1).toBe(ref.h1);
+    // archive/zip checks every CRC while HashZip reads the entries.
+    expect(refHashZip(ours.path)).toBe(ours.h1);
+    expect((await inspectModuleZip(ours.path, module, VERSION, 1 << 30)).h1).toBe(ours.h1);
+  });
+
+  it('writes ZIP64 end records past 65535 entries, readable by Go', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const { writeZip } = await import('../../src/languages/go/zipwriter.js');
+    const dir = track(tempDir('zip64-'));
+    const file = join(dir, 'x.txt');
+    writeFileSync(file, 'same bytes\n');
+    const inputs = Array.from({ length: 70_000 }, (_, i) => ({ name: `m@v1.0.0/f${i}.txt`, path: file, size: 11 }));
+    const r = await writeZip(inputs, join(dir, 'big.zip'));
+    expect(r.sha256).toHaveLength(70_000);
+    expect(refHashZip(join(dir, 'big.zip'))).toMatch(/^h1:/);
+    expect((await entryNames(join(dir, 'big.zip'))).length).toBe(70_000);
+  }, 60_000);
+});

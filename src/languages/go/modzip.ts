@@ -1,20 +1,17 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
-import { Transform } from 'node:stream';
-import yazl from 'yazl';
+import { rm } from 'node:fs/promises';
 import { usageError } from '../../util/errors.js';
 import { hash1, type HashedFile } from './dirhash.js';
 import { selectModuleFiles, type FileSelection } from './modzip-files.js';
 import { checkModulePath, checkPathMajor, canonicalSemver } from './module.js';
+import { writeZip } from './zipwriter.js';
 
 /**
  * Build the module zip `go` would make for a directory (x/mod/zip.CreateFromDir): same file
  * set, entries `module@version/<path>`, FILE entries only (a directory entry would change
  * h1). Everything is checked before the first byte is written; the zip is streamed to disk
  * (never held in memory) while each file's sha256 is taken from the very bytes zipped, so
- * the returned h1 is the hash of this zip. Deflate runs on libuv's thread pool, so
- * compression overlaps hashing and reading on the other core.
+ * the returned h1 is the hash of this zip. Files are deflated concurrently on libuv's thread
+ * pool ahead of the writer (zipwriter.ts), so compression uses every core.
  */
 export interface ModuleZip {
   path: string;
@@ -42,42 +39,21 @@ export async function buildModuleZip(dir: string, module: string, version: strin
   if (selection.sizeError) throw usageError(`module ${module}: ${selection.sizeError}`);
 
   const prefix = `${module}@${version}/`;
-  const zip = new yazl.ZipFile();
-  const hashed: HashedFile[] = [];
-  const fixedTime = new Date(Date.UTC(1980, 0, 1));
-  for (const f of selection.valid) {
-    const name = prefix + f.path;
-    zip.addReadStreamLazy(name, { mtime: fixedTime, compress: f.size > 0, size: f.size }, (cb) => {
-      const h = createHash('sha256');
-      const tap = new Transform({
-        transform(chunk: Buffer, _e, done) {
-          h.update(chunk);
-          done(null, chunk);
-        },
-        flush(done) {
-          hashed.push({ name, sha256: h.digest('hex') });
-          done();
-        },
-      });
-      cb(null, createReadStream(f.abs, { highWaterMark: 256 * 1024 }).on('error', (e) => tap.destroy(e)).pipe(tap));
-    });
-  }
-  zip.end();
+  const inputs = selection.valid.map((f) => ({ name: prefix + f.path, path: f.abs, size: f.size }));
+  let written;
   try {
-    await new Promise<void>((resolve, reject) => {
-      const out = createWriteStream(outPath);
-      zip.outputStream.on('error', reject).pipe(out).on('finish', () => resolve()).on('error', reject);
-    });
+    written = await writeZip(inputs, outPath);
   } catch (err) {
     await rm(outPath, { force: true });
     throw err;
   }
+  const hashed: HashedFile[] = inputs.map((inp, i) => ({ name: inp.name, sha256: written.sha256[i]! }));
   if (hashed.length !== selection.valid.length) throw new Error(`internal: hashed ${hashed.length} of ${selection.valid.length} files`);
   return {
     path: outPath,
     h1: hash1(hashed),
     files: hashed.length,
-    size: (await stat(outPath)).size,
+    size: written.bytes,
     uncompressed: selection.valid.reduce((a, f) => a + f.size, 0),
     selection,
   };
