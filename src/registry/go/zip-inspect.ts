@@ -26,6 +26,9 @@ export interface ZipInspection {
   uncompressedBytes: number;
 }
 
+/** Entries inflated at once: enough to keep both cores and the thread pool busy. */
+export const INSPECT_CONCURRENCY = 8;
+
 function openZip(path: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) =>
     yauzl.open(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true, decodeStrings: true, strictFileNames: false }, (err, zf) =>
@@ -57,14 +60,38 @@ export async function inspectModuleZip(path: string, module: string, version: st
 
   try {
     await new Promise<void>((resolve, reject) => {
-      zf.on('error', (e: Error) => reject(e instanceof ZipRejection ? e : new ZipRejection(`invalid zip: ${e.message}`)));
-      zf.on('end', () => resolve());
+      // Entries are inflated and hashed CONCURRENTLY (zlib runs on the thread pool), up to
+      // INSPECT_CONCURRENCY at once; the central directory is still walked in order and every
+      // check that depends on earlier entries (collisions) runs synchronously per entry.
+      let inFlight = 0;
+      let listed = false;
+      let parked = false;
+      let failed = false;
+      const next = () => {
+        if (failed) return;
+        if (inFlight < INSPECT_CONCURRENCY) zf.readEntry();
+        else parked = true;
+      };
+      const settleIfDone = () => {
+        if (listed && inFlight === 0 && !failed) resolve();
+      };
+      zf.on('error', (e: Error) => {
+        failed = true;
+        reject(e instanceof ZipRejection ? e : new ZipRejection(`invalid zip: ${e.message}`));
+      });
+      zf.on('end', () => {
+        listed = true;
+        settleIfDone();
+      });
       zf.on('entry', (entry: yauzl.Entry) => {
-        const fail = (msg: string, tooLarge = false) => reject(new ZipRejection(msg, tooLarge));
+        const fail = (msg: string, tooLarge = false) => {
+          failed = true;
+          reject(new ZipRejection(msg, tooLarge));
+        };
         const full = entry.fileName;
         if (!full.startsWith(prefix)) return fail(`zip entry "${full}" is outside ${prefix}`);
         let name = full.slice(prefix.length);
-        if (name === '') return zf.readEntry();
+        if (name === '') return next();
         const isDir = name.endsWith('/');
         if (isDir) name = name.slice(0, -1);
         if (name.split('/').some((e) => e === '' || e === '.' || e === '..')) return fail(`zip entry "${full}": file path is not clean`);
@@ -75,15 +102,17 @@ export async function inspectModuleZip(path: string, module: string, version: st
         if (isDir) {
           // Directory entries are legal but hashed (with empty content), as dirhash does.
           hashed.push({ name: full, sha256: createHash('sha256').digest('hex') });
-          return zf.readEntry();
+          return next();
         }
         const base = name.slice(name.lastIndexOf('/') + 1);
         if (base.toLowerCase() === 'go.mod' && name !== 'go.mod') {
           return fail(name.includes('/') ? `zip entry "${full}": go.mod file not in module root directory` : `zip entry "${full}": go.mod file name not lower case`);
         }
         const cap = name === 'go.mod' ? MAX_GO_MOD : name === 'LICENSE' ? MAX_LICENSE : Infinity;
+        inFlight++;
         zf.openReadStream(entry, (err, stream) => {
           if (err || !stream) return fail(`zip entry "${full}": ${err?.message ?? 'cannot read'}`);
+          next();
           const h = createHash('sha256');
           const keep: Buffer[] = [];
           let n = 0;
@@ -104,13 +133,18 @@ export async function inspectModuleZip(path: string, module: string, version: st
           stream.on('error', (e) => fail(`zip entry "${full}": ${e.message}`));
           stream.on('end', () => {
             files++;
+            inFlight--;
             hashed.push({ name: full, sha256: h.digest('hex') });
             if (name === 'go.mod') goMod = Buffer.concat(keep);
-            zf.readEntry();
+            if (parked) {
+              parked = false;
+              next();
+            }
+            settleIfDone();
           });
         });
       });
-      zf.readEntry();
+      next();
     });
   } finally {
     zf.close();
