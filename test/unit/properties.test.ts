@@ -88,3 +88,35 @@ describe('property: a later snapshot of the same base sorts higher', () => {
     );
   });
 });
+
+describe('property: the local npm version checks agree with the semver package', () => {
+  // Strings near the grammar's edges: leading zeros, v/=, build metadata, odd identifiers.
+  const part = fc.oneof(fc.constantFrom('0', '00', '01', '1', '10', '9007199254740991', '9007199254740993', 'x', ''), fc.nat(99999).map(String));
+  const ident = fc.oneof(part, fc.constantFrom('dev', 'rc-1', '-', 'a.b', '0a', 'g012', 'Ä', ' '));
+  const semverish = fc
+    .tuple(fc.constantFrom('', 'v', '=', ' ', 'vv'), part, part, part, fc.option(fc.array(ident, { minLength: 1, maxLength: 4 })), fc.option(fc.array(ident, { minLength: 1, maxLength: 2 })), fc.constantFrom('', ' '))
+    .map(([pre, a, b, c, prerelease, build, post]) => `${pre}${a}.${b}.${c}${prerelease ? '-' + prerelease.join('.') : ''}${build ? '+' + build.join('.') : ''}${post}`);
+  const candidate = fc.oneof(semverish, fc.string({ maxLength: 20 }));
+
+  it('isCleanSemver(v) ⇔ semver.valid(v) === v', async () => {
+    const { isCleanSemver } = await import('../../src/languages/ts/version.js');
+    fc.assert(fc.property(candidate, (v) => isCleanSemver(v) === (semver.valid(v) === v)), { numRuns: RUNS });
+  });
+
+  it('tsBaseVersion accepts exactly what semver.parse does, with the same MAJOR.MINOR.PATCH', async () => {
+    const { tsBaseVersion } = await import('../../src/languages/ts/version.js');
+    fc.assert(
+      fc.property(candidate, (v) => {
+        const p = semver.parse(v);
+        let ours: string | null;
+        try {
+          ours = tsBaseVersion(v, 'p');
+        } catch {
+          ours = null;
+        }
+        return ours === (p ? `${p.major}.${p.minor}.${p.patch}` : null);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
