@@ -99,6 +99,7 @@ export function topoSort(pkgs: WorkspacePackage[]): WorkspacePackage[] {
     state.set(p.name, 'done');
     out.push(p);
   };
-  for (const p of [...pkgs].sort((a, b) => a.name.localeCompare(b.name))) visit(p, []);
+  // Plain code-unit order: deterministic everywhere, and localeCompare's first call loads ICU (~10 ms of start-up).
+  for (const p of [...pkgs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) visit(p, []);
   return out;
 }

@@ -88,7 +88,7 @@ export async function createPythonIndex(opts: PythonIndexOptions) {
         // a metadata file being replaced is skipped, never half-read
       }
     }
-    return metas.sort((a, b) => a.filename.localeCompare(b.filename));
+    return metas.sort((a, b) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0));
   }
 
   async function projects(): Promise<string[]> {
