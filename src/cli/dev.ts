@@ -18,11 +18,11 @@ async function goPatterns(root: string): Promise<string[]> {
   if (!existsSync(join(root, CONFIG_FILE))) return [];
   const { loadConfig } = await import('../config/load.js');
   const { readFile } = await import('node:fs/promises');
+  const { parseGoMod } = await import('../languages/go/gomod.js');
   const { config } = await loadConfig(root);
   const hosts = new Set<string>();
   for (const m of config.go?.modules ?? []) {
-    const gomod = await readFile(join(root, m.dir, 'go.mod'), 'utf8').catch(() => '');
-    const path = /^module\s+"?([^\s"]+)"?/m.exec(gomod)?.[1];
+    const path = parseGoMod(await readFile(join(root, m.dir, 'go.mod'), 'utf8').catch(() => '')).module;
     if (path) hosts.add(path.split('/')[0]!);
   }
   return [...hosts];

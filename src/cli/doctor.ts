@@ -1,7 +1,8 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { selectLanguages } from '../config/load.js';
 import { EXIT } from '../util/errors.js';
 import { table } from '../util/log.js';
+import { langOption } from './options.js';
 import { action, commandContext, withConfig } from './context.js';
 
 interface DoctorFlags {
@@ -13,7 +14,7 @@ export function registerDoctor(program: Command): void {
   program
     .command('doctor')
     .description('check env, registries, git, cluster access and the consumer Go env before anything fails')
-    .addOption(new Option('--lang <lang>', 'language').choices(['ts', 'python', 'go', 'all']).default('all'))
+    .addOption(langOption())
     .option('--namespace <ns>', 'namespace of the state ConfigMaps')
     .addHelpText(
       'after',

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { EXIT } from '../util/errors.js';
 import { registerDev } from './dev.js';
 import { registerDoctor } from './doctor.js';
@@ -41,8 +41,6 @@ Exit codes: 0 ok · 1 a publish/smoke/network step failed · 2 usage or configur
   return program;
 }
 
-export const langOption = () =>
-  new Option('--lang <lang>', 'language to act on').choices(['ts', 'python', 'go', 'all']).default('all');
 
 async function main(argv: string[]): Promise<void> {
   const program = buildProgram();

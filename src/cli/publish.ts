@@ -1,10 +1,12 @@
 import { appendFile } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { selectLanguages } from '../config/load.js';
 import type { PushResult } from '../state/push.js';
 import { CliError, EXIT, errorMessage } from '../util/errors.js';
 import { markdownTable, table } from '../util/log.js';
+import { onPath } from '../util/path.js';
+import { langOption } from './options.js';
 import { action, commandContext, withConfig } from './context.js';
 import { snapshotFromFlags, snapshotOptions, type SnapshotFlags } from './version.js';
 
@@ -22,7 +24,7 @@ export function registerPublish(program: Command): void {
   const cmd = program
     .command('publish')
     .description('publish snapshot builds, smoke-test them through the consumer path, then record state')
-    .addOption(new Option('--lang <lang>', 'language').choices(['ts', 'python', 'go', 'all']).default('all'))
+    .addOption(langOption())
     .option('--dry-run', 'build artifacts and print what would be published; upload and write nothing')
     .option('--no-smoke', 'skip the smoke step (state is still only written after a successful publish)')
     .option('--with-go', 'smoke Go modules with the real `go mod download` too (default when go is on PATH)')
@@ -60,7 +62,7 @@ Exit codes: 0 all published · 1 a language (or its state push) failed, the othe
       }
       const snapshot = await snapshotFromFlags(ctx.root, ctx.env, opts, config);
       ctx.out.info(`snapshot ${snapshot.timestamp} ${snapshot.gitSha} (time: ${snapshot.timeSource})${opts.dryRun ? ' — dry run' : ''}`);
-      const withGo = opts.withGo ?? (await hasBinary('go'));
+      const withGo = opts.withGo ?? (await onPath('go'));
       const runs = await runPublish({
         root: ctx.root,
         config,
@@ -128,17 +130,4 @@ Exit codes: 0 all published · 1 a language (or its state push) failed, the othe
 
 function shortDigest(d: string): string {
   return d.length > 24 ? d.slice(0, 24) + '…' : d;
-}
-
-async function hasBinary(name: string): Promise<boolean> {
-  const { access } = await import('node:fs/promises');
-  for (const dir of (process.env.PATH ?? '').split(':')) {
-    try {
-      await access(`${dir}/${name}`, 1);
-      return true;
-    } catch {
-      /* keep looking */
-    }
-  }
-  return false;
 }

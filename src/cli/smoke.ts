@@ -1,9 +1,10 @@
 import { relative, resolve } from 'node:path';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { selectLanguages } from '../config/load.js';
 import type { LanguageId } from '../config/schema.js';
 import { EXIT, usageError } from '../util/errors.js';
 import { table } from '../util/log.js';
+import { langOption } from './options.js';
 import { action, commandContext, withConfig } from './context.js';
 
 interface SmokeFlags {
@@ -16,7 +17,7 @@ export function registerSmoke(program: Command): void {
   program
     .command('smoke')
     .description('re-check what the state files record: still served, and installable with the real npm / pip / go')
-    .addOption(new Option('--lang <lang>', 'language').choices(['ts', 'python', 'go', 'all']).default('all'))
+    .addOption(langOption())
     .option('--state <file>', 'state record to check (with a single --lang; default: the local state file)')
     .option('--no-install', 'only ask the registries; do not install with the real clients')
     .addHelpText('after', '\nUses the read-side env: GOPROXY, NPM_REGISTRY_URL, PIP_INDEX_URL. Exit 1 when a check fails.')

@@ -4,6 +4,7 @@ import { selectLanguages } from '../config/load.js';
 import type { Config, LanguageId } from '../config/schema.js';
 import { CliError, EXIT } from '../util/errors.js';
 import { table } from '../util/log.js';
+import { langOption } from './options.js';
 import { action, commandContext, withConfig, type CommandContext } from './context.js';
 
 interface StateFlags {
@@ -13,7 +14,6 @@ interface StateFlags {
   registry?: boolean;
 }
 
-const langOption = () => new Option('--lang <lang>', 'language').choices(['ts', 'python', 'go', 'all']).default('all');
 const namespaceOption = () => new Option('--namespace <ns>', 'namespace of the state ConfigMaps (default: config "namespace", then the kube context)');
 
 /** Open the cluster the way kubectl would; a clear exit-2 error when none is configured. */

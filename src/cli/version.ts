@@ -4,6 +4,7 @@ import type { Config, LanguageId } from '../config/schema.js';
 import { planners } from '../languages/plan.js';
 import { resolveSnapshot } from '../snapshot/resolve.js';
 import { table } from '../util/log.js';
+import { langOption } from './options.js';
 import { action, commandContext, withConfig } from './context.js';
 
 export function snapshotOptions(cmd: Command): Command {
@@ -35,7 +36,7 @@ export function registerVersion(program: Command): void {
   const cmd = program
     .command('version')
     .description('print the snapshot version every package would be published as')
-    .addOption(new Option('--lang <lang>', 'language').choices(['ts', 'python', 'go', 'all']).default('all'));
+    .addOption(langOption());
   snapshotOptions(cmd).action(
     action(async (opts: SnapshotFlags, command: Command) => {
       const ctx = commandContext(command);

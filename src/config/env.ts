@@ -30,7 +30,7 @@ function invalidReason(kind: EnvKind, value: string): string | undefined {
       return undefined;
     }
     case 'go-proxy': {
-      const first = value.split(/[,|]/)[0]?.trim() ?? '';
+      const first = firstProxy(value);
       if (first === 'direct' || first === 'off' || first === '') return 'first entry must be a proxy URL (not direct/off)';
       try {
         const u = new URL(first);
@@ -45,6 +45,11 @@ function invalidReason(kind: EnvKind, value: string): string | undefined {
     case 'text':
       return undefined;
   }
+}
+
+/** GOPROXY's first entry, without a trailing slash: where consumers read modules first. */
+export function firstProxy(goproxy: string): string {
+  return (goproxy.split(/[,|]/)[0] ?? '').trim().replace(/\/+$/, '');
 }
 
 export function readEnv(spec: EnvSpec, env: NodeJS.ProcessEnv, context: string): Record<string, string | undefined> {

@@ -1,8 +1,9 @@
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LanguageId } from '../config/schema.js';
 import type { StateRecord } from '../state/schema.js';
+import { onPath } from '../util/path.js';
 
 /**
  * Install what a state record names the way a consumer would, with the real client:
@@ -22,19 +23,6 @@ export const INSTALL_HINTS = {
   pip: 'sudo apt-get install python3-pip',
   pythonBuild: 'sudo apt-get install python3-build python3-setuptools python3-wheel',
 } as const;
-
-export async function onPath(bin: string, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
-  const { access } = await import('node:fs/promises');
-  for (const dir of (env.PATH ?? '').split(':').filter(Boolean)) {
-    try {
-      await access(join(dir, bin), 1);
-      return true;
-    } catch {
-      /* keep looking */
-    }
-  }
-  return false;
-}
 
 async function inTemp<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
@@ -92,7 +80,7 @@ export async function consumeGo(record: StateRecord, env: Record<string, string>
   const { execa } = await import('execa');
   return inTemp('ameide-consumer-go-', async (dir) => {
     const app = join(dir, 'app');
-    await (await import('node:fs/promises')).mkdir(app);
+    await mkdir(app);
     const requires = record.packages.map((p) => `require ${p.name} ${p.version}`).join('\n');
     await writeFile(join(app, 'go.mod'), `module example.com/ameide-consumer\n\ngo 1.19\n\n${requires}\n`);
     const imports = record.packages.map((p) => `\t_ "${p.name}"`).join('\n');

@@ -10,7 +10,8 @@ import { loadLanguage } from '../languages/registry.js';
 import { runPublish, type LanguageRun } from '../publish/run.js';
 import { resolveSnapshot, type Snapshot } from '../snapshot/resolve.js';
 import type { Output } from '../util/log.js';
-import { CONSUMERS, INSTALL_HINTS, onPath, type ConsumerResult } from './consumers.js';
+import { onPath } from '../util/path.js';
+import { CONSUMERS, INSTALL_HINTS, type ConsumerResult } from './consumers.js';
 import type { DevStack } from './stack.js';
 
 /**

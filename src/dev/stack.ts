@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunningRegistry } from '../registry/server.js';
@@ -91,7 +91,6 @@ export async function startDevStack(o: DevStackOptions = {}): Promise<DevStack> 
 }
 
 async function stablePassword(storage: string): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
   const path = join(storage, '.npm-password');
   const existing = await readFile(path, 'utf8').catch(() => null);
   if (existing) return existing.trim();

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config, LanguageId } from '../config/schema.js';
-import { readEnv } from '../config/env.js';
+import { firstProxy, readEnv } from '../config/env.js';
+import { parseGoMod } from '../languages/go/gomod.js';
 import { loadLanguage } from '../languages/registry.js';
 import type { PlannedPackage } from '../languages/types.js';
 import { isShallow, repoTopLevel } from '../snapshot/git.js';
@@ -51,8 +52,8 @@ async function probe(url: string, want: (status: number) => boolean): Promise<{ 
 
 const trim = (u: string) => u.replace(/\/+$/, '');
 const httpProxy = (goproxy: string | undefined) => {
-  const first = (goproxy ?? '').split(/[,|]/)[0]?.trim() ?? '';
-  return /^https?:\/\//.test(first) ? trim(first) : undefined;
+  const first = firstProxy(goproxy ?? '');
+  return /^https?:\/\//.test(first) ? first : undefined;
 };
 
 export async function checkEnvContract(d: DoctorContext): Promise<Finding[]> {
@@ -151,8 +152,7 @@ export async function checkKube(d: DoctorContext): Promise<Finding[]> {
 async function goModulePaths(d: DoctorContext): Promise<string[]> {
   const paths: string[] = [];
   for (const m of d.config.go?.modules ?? []) {
-    const text = await readFile(join(d.root, m.dir, 'go.mod'), 'utf8').catch(() => '');
-    const p = /^module\s+"?([^\s"]+)"?/m.exec(text)?.[1];
+    const p = parseGoMod(await readFile(join(d.root, m.dir, 'go.mod'), 'utf8').catch(() => '')).module;
     if (p) paths.push(p);
   }
   return paths;

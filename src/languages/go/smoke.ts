@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { firstProxy } from '../../config/env.js';
 import { rfc3339 } from '../../snapshot/timestamp.js';
 import type { StateRecord } from '../../state/schema.js';
 import type { LanguageContext, PublishOutcome, SmokeCheck, SmokeReport, VersionPlan } from '../types.js';
@@ -19,9 +20,6 @@ export interface GoSmokeOptions {
   upstreamProbe?: string;
 }
 
-function firstProxy(goproxy: string): string {
-  return goproxy.split(/[,|]/)[0]!.trim().replace(/\/+$/, '');
-}
 
 async function fetchProxy(base: string, path: string): Promise<{ status: number; body: Buffer }> {
   if (base.startsWith('file://')) {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StateRecord } from '../../state/schema.js';
 import type { LanguageContext, PublishOutcome, SmokeCheck, SmokeReport, VersionPlan } from '../types.js';
+import { onPath } from '../../util/path.js';
 import { indexFiles, sha256OfFile } from './upload.js';
 import { publicVersion } from './version.js';
 
@@ -31,7 +32,7 @@ export async function servedPython(ctx: LanguageContext, record: StateRecord): P
 export async function smokePython(ctx: LanguageContext, _plan: VersionPlan, outcome: PublishOutcome, opts: { withPip?: boolean }): Promise<SmokeReport> {
   const index = ctx.env.PIP_INDEX_URL!;
   const checks: SmokeCheck[] = [];
-  const withPip = opts.withPip ?? (await hasPip());
+  const withPip = opts.withPip ?? (await onPath('pip'));
   for (const pkg of outcome.packages) {
     const expected = (pkg.details?.files as { filename: string; sha256: string }[] | undefined) ?? [];
     let served: { filename: string; sha256: string }[] = [];
@@ -60,9 +61,4 @@ export async function smokePython(ctx: LanguageContext, _plan: VersionPlan, outc
     }
   }
   return { language: 'python', ok: checks.every((c) => c.ok), checks };
-}
-
-async function hasPip(): Promise<boolean> {
-  const { execa } = await import('execa');
-  return (await execa('pip', ['--version'], { reject: false })).exitCode === 0;
 }
