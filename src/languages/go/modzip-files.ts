@@ -1,6 +1,6 @@
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { foldKey } from './fold.js';
+import { collisionChecker } from './fold.js';
 import { goVersionAtLeast, parseGoMod } from './gomod.js';
 import { MAX_GO_MOD, MAX_LICENSE, MAX_ZIP_FILE } from './limits.js';
 import { checkFilePath } from './module.js';
@@ -128,18 +128,7 @@ export function checkFiles(files: Listed[], goVersion: string): Omit<FileSelecti
       p = p.slice(0, i);
     }
   };
-  const collisions = new Map<string, { path: string; isDir: boolean }>();
-  const collide = (p: string, isDir: boolean): string | null => {
-    const key = foldKey(p);
-    const other = collisions.get(key);
-    if (other) {
-      if (other.path !== p) return `case-insensitive file name collision: "${other.path}" and "${p}"`;
-      if (other.isDir !== isDir) return `entry "${p}" is both a file and a directory`;
-      if (!isDir) return `multiple entries for file "${p}"`;
-    } else collisions.set(key, { path: p, isDir });
-    const i = p.lastIndexOf('/');
-    return i > 0 ? collide(p.slice(0, i), true) : null;
-  };
+  const collide = collisionChecker();
   let remaining = MAX_ZIP_FILE;
   let sizeError: string | undefined;
   for (const f of files) {

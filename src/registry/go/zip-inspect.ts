@@ -3,7 +3,7 @@ import yauzl from 'yauzl';
 import { hash1, type HashedFile } from '../../languages/go/dirhash.js';
 import { MAX_GO_MOD, MAX_LICENSE } from '../../languages/go/limits.js';
 import { checkFilePath } from '../../languages/go/module.js';
-import { foldKey } from '../../languages/go/fold.js';
+import { collisionChecker } from '../../languages/go/fold.js';
 
 /**
  * Check an uploaded module zip the way x/mod/zip.CheckZip does, and hash it, reading every
@@ -41,22 +41,11 @@ export async function inspectModuleZip(path: string, module: string, version: st
   const prefix = `${module}@${version}/`;
   const zf = await openZip(path);
   const hashed: HashedFile[] = [];
-  const seen = new Map<string, { path: string; isDir: boolean }>();
   let goMod: Buffer | null = null;
   let total = 0;
   let files = 0;
 
-  const collide = (p: string, isDir: boolean): string | null => {
-    const key = foldKey(p);
-    const other = seen.get(key);
-    if (other) {
-      if (other.path !== p) return `case-insensitive file name collision: "${other.path}" and "${p}"`;
-      if (other.isDir !== isDir) return `entry "${p}" is both a file and a directory`;
-      if (!isDir) return `multiple entries for file "${p}"`;
-    } else seen.set(key, { path: p, isDir });
-    const parent = p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '';
-    return parent ? collide(parent, true) : null;
-  };
+  const collide = collisionChecker();
 
   try {
     await new Promise<void>((resolve, reject) => {
