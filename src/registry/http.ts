@@ -37,6 +37,24 @@ export function bearerToken(req: IncomingMessage): string | null {
   return m ? m[1]!.trim() : null;
 }
 
+/** Why a request is refused before its body is read (bad token, declared size over a limit). */
+export interface Refusal {
+  status: number;
+  error: string;
+  detail?: string;
+}
+
+/**
+ * Answer a request whose body has not been read: the JSON error with `Connection: close`,
+ * then the rest of the body is read and discarded (up to `lingerBytes`) so the client, still
+ * sending, reads the answer instead of a connection reset. Resolves when the socket is done.
+ */
+export async function refuse(req: IncomingMessage, res: ServerResponse, r: Refusal, lingerBytes = 64 << 20): Promise<void> {
+  res.shouldKeepAlive = false;
+  sendError(res, r.status, r.error, r.detail);
+  if (!req.complete) await drain(req, lingerBytes);
+}
+
 /** Read and discard up to `max` bytes of a request body, then give up on the connection. */
 export function drain(req: IncomingMessage, max: number): Promise<void> {
   return new Promise((resolve) => {
