@@ -1,4 +1,5 @@
 import type { StateRecord } from '../../src/state/schema.js';
+import { npmShaIdentifier } from '../../src/languages/ts/version.js';
 
 /** A valid state record per language; `n` varies version, timestamp and sha. */
 const H1 = 'h1:' + 'A'.repeat(43) + '=';
@@ -8,7 +9,7 @@ const SHA256 = 'sha256:' + 'c'.repeat(64);
 export function sampleRecord(language: 'go' | 'ts' | 'python', n: number): StateRecord {
   const ts = `202511060${String(80000 + n).padStart(5, '0')}`.slice(0, 14);
   const sha = n.toString(16).padStart(12, '0');
-  const version = language === 'go' ? `v0.0.0-${ts}-${sha}` : language === 'ts' ? `0.12.0-dev.${ts}.${sha}` : `0.1.0.dev${ts}+g${sha}`;
+  const version = language === 'go' ? `v0.0.0-${ts}-${sha}` : language === 'ts' ? `0.12.0-dev.${ts}.${npmShaIdentifier(sha)}` : `0.1.0.dev${ts}+g${sha}`;
   const name = language === 'go' ? 'go.packages.dev.ameide.io/ameide-sdk-go' : language === 'ts' ? '@ameide/sdk' : 'ameide-sdk';
   return {
     schemaVersion: 1,
