@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, usageError } from '../util/errors.js';
 import { formatBytes, table } from '../util/log.js';
@@ -37,6 +37,23 @@ async function pinnedFrom(files: string[]): Promise<Map<string, Set<string>>> {
   return pinned;
 }
 
+/**
+ * A --module names a directory under the storage root that gc deletes from: it must be a Go
+ * module path (no "..", no leading "/", nothing x/mod refuses) and, resolved, stay inside the
+ * root — also through symbolic links already on disk.
+ */
+async function confinedModule(root: string, module: string): Promise<string> {
+  const { checkModulePath } = await import('../languages/go/module.js');
+  const bad = checkModulePath(module);
+  if (bad) throw usageError(`--module ${JSON.stringify(module)} is not a valid Go module path (${bad})`);
+  const { realpath } = await import('node:fs/promises');
+  const real = async (p: string) => realpath(p).catch(() => p);
+  const [base, dir] = await Promise.all([real(root), real(resolve(root, module))]);
+  const rel = relative(base, dir);
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) throw usageError(`--module ${JSON.stringify(module)} resolves outside the storage root ${root}`);
+  return module;
+}
+
 export function registerGc(program: Command): void {
   program
     .command('gc')
@@ -67,6 +84,7 @@ export function registerGc(program: Command): void {
         const { existsSync } = await import('node:fs');
         const root = resolve(ctx.root, opts.storage);
         if (!existsSync(root)) throw usageError(`--storage ${opts.storage} does not exist`);
+        const modules = await Promise.all(opts.module.map((m) => confinedModule(root, m)));
         const { GoStorage } = await import('../registry/go/storage.js');
         const dryRun = Boolean(opts.dryRun);
         const reports = await collectGarbage(new GoStorage(root), {
@@ -75,7 +93,7 @@ export function registerGc(program: Command): void {
           includeTags: Boolean(opts.includeTags),
           pinned,
           dryRun,
-          modules: opts.module.length ? opts.module : undefined,
+          modules: modules.length ? modules : undefined,
           onModule: (r) => {
             for (const v of r.removed) ctx.out.info(`${dryRun ? 'would remove' : 'removed'} ${r.module}@${v.version} (${formatBytes(v.bytes)})`);
           },

@@ -89,6 +89,8 @@ get, create, patch on configmaps).`,
         const explicit = opts.lang !== 'all';
         const failed = results.filter((r) => r.done === 'refused' || r.done === 'error' || (explicit && r.done.startsWith('missing')));
         for (const r of results) if (r.reason) (failed.includes(r) ? ctx.out.error : ctx.out.info).call(ctx.out, `${r.language}: ${r.reason}`);
+        // A value that fails validation is bad input, not a transient failure: exit 2, like every reader of a record.
+        const refused = results.some((r) => r.done === 'refused');
         if (ctx.json)
           ctx.out.json({ ok: failed.length === 0, dryRun: Boolean(opts.dryRun), namespace: client.target.namespace, results: results.map((r) => ({ ...r, file: relative(ctx.root, r.file) })) });
         else
@@ -98,7 +100,7 @@ get, create, patch on configmaps).`,
               results.map((r) => [r.language, `${client.target.namespace}/${r.configMap}`, r.key, relative(ctx.root, r.file), r.version ?? '-', r.done]),
             )
           );
-        return failed.length ? EXIT.failure : EXIT.ok;
+        return refused ? EXIT.usage : failed.length ? EXIT.failure : EXIT.ok;
       }),
     );
 

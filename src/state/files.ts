@@ -4,6 +4,7 @@ import type { Config, LanguageId } from '../config/schema.js';
 import { formatIssues } from '../config/issues.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { StateRecordSchema, type StateRecord } from './schema.js';
+import { recordProblem } from './validate.js';
 
 export function stateFilePath(root: string, config: Config, lang: LanguageId): string {
   return join(root, config.stateDir, config.state[lang].file);
@@ -16,7 +17,10 @@ export function serializeState(record: StateRecord): string {
 
 export type ParsedState = { ok: true; record: StateRecord } | { ok: false; reason: string };
 
-/** Validate a state document from any source (file, ConfigMap value). */
+/**
+ * Validate a state document from any source (file, ConfigMap value): the schema, the expected
+ * language, then every name and version by its ecosystem's rules (state/validate.ts).
+ */
 export function parseState(text: string, expectLanguage?: LanguageId): ParsedState {
   let raw: unknown;
   try {
@@ -28,17 +32,21 @@ export function parseState(text: string, expectLanguage?: LanguageId): ParsedSta
   if (!parsed.success) {
     const looksForeign = !raw || typeof raw !== 'object' || !('schemaVersion' in raw);
     const why = formatIssues(parsed.error.issues).slice(0, 4).join('; ');
-    return { ok: false, reason: looksForeign ? `not an ameide-pkg state record (${why})` : `invalid state record: ${why}` };
+    return { ok: false, reason: looksForeign ? `not an ameide-pkg state record (${why})` : `an invalid state record: ${why}` };
   }
   if (expectLanguage && parsed.data.language !== expectLanguage) {
     return { ok: false, reason: `records language "${parsed.data.language}", expected "${expectLanguage}"` };
   }
+  const bad = recordProblem(parsed.data);
+  if (bad) return { ok: false, reason: `an invalid state record: ${bad}` };
   return { ok: true, record: parsed.data };
 }
 
 export async function writeState(path: string, record: StateRecord): Promise<void> {
   const check = StateRecordSchema.safeParse(record);
   if (!check.success) throw new Error(`internal: refusing to write invalid state: ${formatIssues(check.error.issues).join('; ')}`);
+  const bad = recordProblem(check.data);
+  if (bad) throw new Error(`internal: refusing to write invalid state: ${bad}`);
   await writeFileAtomic(path, serializeState(check.data));
 }
 

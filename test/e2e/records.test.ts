@@ -119,8 +119,8 @@ describe('hostile state records are refused (exit 2, nothing written)', () => {
       ] as const) {
         const r = await runCli(['state', 'sync', '--lang', lang, '-C', repo], { env: { KUBECONFIG: kubeconfig, HOME: home } });
         expect(r.exitCode, r.stderr).toBe(2);
-        const line = r.stderr.split('\n').find((l) => l.startsWith(`${lang}:`)) ?? '';
-        expect(line).toContain(`ConfigMap ${cm} key ${key}`);
+        const line = r.stderr.split('\n').find((l) => l.includes(`${lang}: ConfigMap`)) ?? '';
+        expect(line, r.stderr).toContain(`ConfigMap ${cm} key ${key}`);
         expect(line).toMatch(why);
         expect(line).toMatch(/not written/);
       }

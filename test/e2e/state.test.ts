@@ -166,7 +166,7 @@ describe('state push | sync | check against the fake apiserver', () => {
     const k = await kubectl(['patch', 'configmap', 'go-packages-state', '--type', 'merge', '-p', JSON.stringify({ data: { 'ameide-sdk-go.json': '{"version": 7}' } })]);
     expect(k.exitCode, k.stderr).toBe(0);
     const bad = await runCli(['state', 'sync', '--lang', 'go', '-C', fresh], { env: env() });
-    expect(bad.exitCode).toBe(1);
+    expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toMatch(/ConfigMap go-packages-state key ameide-sdk-go\.json is not an ameide-pkg state record.*not written/);
     expect(readFileSync(join(fresh, 'tmp/tilt-packages/go.json'), 'utf8')).toBe(texts.go);
   });

@@ -2,6 +2,7 @@ import type { Snapshot } from '../../snapshot/resolve.js';
 import { usageError } from '../../util/errors.js';
 import {
   canonicalSemver,
+  checkModulePath,
   checkPathMajor,
   compareSemver,
   isValidSemver,
@@ -67,4 +68,17 @@ export function goOverrideVersion(value: string, modulePath: string): string {
   const bad = checkPathMajor(v, modulePath);
   if (bad) throw usageError(`${GO_OVERRIDE_VAR}="${value}": ${bad}`);
   return v;
+}
+
+/**
+ * Is (module path, version) what `go` accepts in a require line (x/mod module.Check)? null
+ * when yes, else why not. What every reader of a go state record checks (see languages/package-rules.ts).
+ */
+export function validateGoPackage(modulePath: string, version: string): string | null {
+  const bad = checkModulePath(modulePath);
+  if (bad) return `${JSON.stringify(modulePath)} is not a valid Go module path (${bad})`;
+  if (!isValidSemver(version) || canonicalSemver(version) !== version) return `${JSON.stringify(version)} is not a canonical Go version for ${modulePath} (vX.Y.Z[-pre])`;
+  const major = checkPathMajor(version, modulePath);
+  if (major) return major;
+  return null;
 }

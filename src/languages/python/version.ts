@@ -49,3 +49,17 @@ export function pythonOverrideVersion(value: string): string {
 export function normalizeDistName(name: string): string {
   return name.toLowerCase().replace(/[-_.]+/g, '-');
 }
+
+// PEP 508's name rule (the one packaging's Requirement parser and PyPI apply): letters,
+// digits and . _ -, starting and ending with a letter or digit.
+const PEP508_NAME = /^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$/i;
+
+/**
+ * Is (name, version) a distribution pip can be pinned to with `name==version`? null when
+ * yes, else why not. What every reader of a python state record checks (see languages/package-rules.ts).
+ */
+export function validatePythonPackage(name: string, version: string): string | null {
+  if (!PEP508_NAME.test(name)) return `${JSON.stringify(name)} is not a valid Python distribution name (PEP 508: letters, digits, . _ -)`;
+  if (pep440.valid(version) === null) return `${JSON.stringify(version)} is not a valid PEP 440 version for ${name}`;
+  return null;
+}

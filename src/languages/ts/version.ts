@@ -1,5 +1,6 @@
 import type { Snapshot } from '../../snapshot/resolve.js';
 import { usageError } from '../../util/errors.js';
+import { npmNameProblem } from './package-name.js';
 
 /**
  * npm snapshot versions: `<MAJOR.MINOR.PATCH>-dev.<timestamp>.<sha>` (DESIGN.md §4). Pure.
@@ -56,4 +57,15 @@ export function tsOverrideVersion(value: string): string {
     throw usageError(`${TS_OVERRIDE_VAR}="${value}" is not a valid semver version (e.g. 1.2.3 or 1.2.3-rc.1)`);
   }
   return v;
+}
+
+/**
+ * Is (name, version) something npm would publish and install exactly as written? null when
+ * yes, else why not. What every reader of a ts state record checks (see languages/package-rules.ts).
+ */
+export function validateTsPackage(name: string, version: string): string | null {
+  const bad = npmNameProblem(name);
+  if (bad) return `${JSON.stringify(name)} is not a valid npm package name (${bad})`;
+  if (!isCleanSemver(version)) return `${JSON.stringify(version)} is not a valid semver version for ${name} (npm needs an exact version like 1.2.3-dev.1)`;
+  return null;
 }
