@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { LanguageId } from '../config/schema.js';
 import type { StateRecord } from '../state/schema.js';
 import { onPath } from '../util/path.js';
+import { childEnv } from '../util/child-env.js';
 
 /**
  * Install what a state record names the way a consumer would, with the real client:
@@ -41,14 +42,14 @@ export async function consumeTs(record: StateRecord, env: Record<string, string>
     await writeFile(join(dir, 'package.json'), '{"name":"ameide-consumer","version":"1.0.0","private":true}\n');
     const specs = record.packages.map((p) => `${p.name}@${p.version}`);
     // Reads need no credentials; an empty userconfig keeps the user's ~/.npmrc out of it.
-    const npmEnv = { ...process.env, npm_config_userconfig: join(dir, '.npmrc'), npm_config_registry: env.NPM_REGISTRY_URL };
+    const npmEnv = childEnv({ npm_config_userconfig: join(dir, '.npmrc'), npm_config_registry: env.NPM_REGISTRY_URL });
     await writeFile(join(dir, '.npmrc'), '');
     const inst = await execa('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', ...specs], { cwd: dir, env: npmEnv, reject: false, all: true });
     if (inst.exitCode !== 0) return { language: 'ts', ok: false, detail: `npm install failed: ${tail(inst.all)}` };
     for (const p of record.packages) {
       const installed = JSON.parse(await readFile(join(dir, 'node_modules', p.name, 'package.json'), 'utf8')) as { version: string };
       if (installed.version !== p.version) return { language: 'ts', ok: false, detail: `${p.name} installed ${installed.version}, want ${p.version}` };
-      const load = await execa(process.execPath, ['-e', `require(${JSON.stringify(p.name)})`], { cwd: dir, reject: false, all: true });
+      const load = await execa(process.execPath, ['-e', `require(${JSON.stringify(p.name)})`], { cwd: dir, env: childEnv(), reject: false, all: true });
       if (load.exitCode !== 0) return { language: 'ts', ok: false, detail: `require("${p.name}") failed: ${tail(load.all)}` };
     }
     return { language: 'ts', ok: true, detail: `npm install ${specs.join(' ')}` };
@@ -65,7 +66,7 @@ export async function consumePython(record: StateRecord, env: Record<string, str
       const r = await execa('pip', ['download', '--isolated', '--no-deps', '--only-binary', ':all:', '--index-url', env.PIP_INDEX_URL!, '-d', dir, spec], {
         reject: false,
         all: true,
-        env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1' },
+        env: childEnv({ PIP_DISABLE_PIP_VERSION_CHECK: '1' }),
       });
       if (r.exitCode !== 0) return { language: 'python', ok: false, detail: `pip download ${spec} failed: ${tail(r.all)}` };
       done.push(spec);
@@ -85,6 +86,7 @@ export async function consumeGo(record: StateRecord, env: Record<string, string>
     await writeFile(join(app, 'go.mod'), `module example.com/ameide-consumer\n\ngo 1.19\n\n${requires}\n`);
     const imports = record.packages.map((p) => `\t_ "${p.name}"`).join('\n');
     await writeFile(join(app, 'main.go'), `package main\n\nimport (\n${imports}\n)\n\nfunc main() {}\n`);
+    // A whitelist, stricter than childEnv: the build must see only the consumer's GOPROXY.
     const goEnv = {
       PATH: process.env.PATH ?? '',
       HOME: dir,

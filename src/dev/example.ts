@@ -10,6 +10,7 @@ import { loadLanguage } from '../languages/registry.js';
 import { runPublish, type LanguageRun } from '../publish/run.js';
 import { resolveSnapshot, type Snapshot } from '../snapshot/resolve.js';
 import type { Output } from '../util/log.js';
+import { childEnv } from '../util/child-env.js';
 import { onPath } from '../util/path.js';
 import { CONSUMERS, INSTALL_HINTS, type ConsumerResult } from './consumers.js';
 import type { DevStack } from './stack.js';
@@ -43,15 +44,14 @@ async function git(cwd: string, args: string[]): Promise<void> {
   const { execa } = await import('execa');
   await execa('git', args, {
     cwd,
-    env: {
-      ...process.env,
+    env: childEnv({
       GIT_AUTHOR_NAME: 'ameide-pkg dev',
       GIT_AUTHOR_EMAIL: 'dev@ameide.invalid',
       GIT_COMMITTER_NAME: 'ameide-pkg dev',
       GIT_COMMITTER_EMAIL: 'dev@ameide.invalid',
       GIT_CONFIG_NOSYSTEM: '1',
       GIT_CONFIG_GLOBAL: '/dev/null',
-    },
+    }),
   });
 }
 

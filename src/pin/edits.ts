@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { StateRecord } from '../state/schema.js';
 import { CliError, EXIT } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { childEnv } from '../util/child-env.js';
 
 /**
  * `pin`: point a consumer at exactly what a state record says was published. Each language
@@ -32,7 +33,7 @@ const isLocalPath = (p: string) => p.startsWith('./') || p.startsWith('../') || 
 async function goModEdit(dir: string, args: string[]) {
   const { execa } = await import('execa');
   try {
-    return await execa('go', ['mod', 'edit', ...args], { cwd: dir, env: { ...process.env, GOWORK: 'off', GOFLAGS: '' } });
+    return await execa('go', ['mod', 'edit', ...args], { cwd: dir, env: childEnv({ GOWORK: 'off', GOFLAGS: '' }) });
   } catch (err) {
     const e = err as { code?: string; stderr?: string; shortMessage?: string };
     if (e.code === 'ENOENT') throw new CliError('pin --lang go needs the go command: sudo apt-get install golang-go', EXIT.usage);

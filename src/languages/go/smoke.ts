@@ -8,6 +8,7 @@ import type { LanguageContext, PublishOutcome, SmokeCheck, SmokeReport, VersionP
 import { escapePath } from './module.js';
 import { inspectModuleZip } from '../../registry/go/zip-inspect.js';
 import { MAX_ZIP_FILE } from './limits.js';
+import { childEnv } from '../../util/child-env.js';
 
 /**
  * Smoke through the consumer's path (GOPROXY's first entry): the version is listed, .info
@@ -113,7 +114,7 @@ async function goModDownload(env: NodeJS.ProcessEnv, work: string, moduleAtVersi
   const r = await execa('go', ['mod', 'download', '-json', moduleAtVersion], {
     cwd: gopath,
     reject: false,
-    env: { ...env, GOPATH: gopath, GOMODCACHE: join(gopath, 'pkg/mod'), GOWORK: 'off', GOFLAGS: '-mod=mod -modcacherw', GO111MODULE: 'on' },
+    env: childEnv({ GOPATH: gopath, GOMODCACHE: join(gopath, 'pkg/mod'), GOWORK: 'off', GOFLAGS: '-mod=mod -modcacherw', GO111MODULE: 'on' }, env),
   });
   let doc: { Sum?: string; Error?: string } = {};
   try {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import yauzl from 'yauzl';
 import { failure, usageError } from '../../util/errors.js';
+import { childEnv } from '../../util/child-env.js';
 import type { PythonProject } from './project.js';
 
 /**
@@ -66,7 +67,7 @@ export async function findBuildInterpreter(configured?: string, env: NodeJS.Proc
   const chosen = env.AMEIDE_PKG_PYTHON || configured;
   const candidates = chosen ? [chosen] : ['/usr/bin/python3', 'python3', 'python'];
   for (const py of candidates) {
-    const r = await execa(py, ['-c', 'import build'], { reject: false });
+    const r = await execa(py, ['-c', 'import build'], { reject: false, env: childEnv() });
     if (r.exitCode === 0) return py;
   }
   throw failure(
@@ -80,7 +81,7 @@ export async function buildDists(stage: string, project: PythonProject, opts: { 
   const cmd = opts.buildCommand
     ? opts.buildCommand.map((a) => a.replaceAll('{python}', opts.interpreter).replaceAll('{outdir}', outdir))
     : [opts.interpreter, '-m', 'build', '--no-isolation', ...(project.backend === 'hatchling' ? ['--skip-dependency-check'] : []), '--sdist', '--wheel', '--outdir', outdir, '.'];
-  const r = await execa(cmd[0]!, cmd.slice(1), { cwd: stage, reject: false, all: true, env: { ...process.env, PIP_NO_INPUT: '1', ...(opts.sourceDateEpoch ? { SOURCE_DATE_EPOCH: String(Math.max(opts.sourceDateEpoch, 315532800)) } : {}) } });
+  const r = await execa(cmd[0]!, cmd.slice(1), { cwd: stage, reject: false, all: true, env: childEnv({ PIP_NO_INPUT: '1', ...(opts.sourceDateEpoch ? { SOURCE_DATE_EPOCH: String(Math.max(opts.sourceDateEpoch, 315532800)) } : {}) }) });
   if (r.exitCode !== 0) {
     const tail = String(r.all ?? '').trim().split('\n').slice(-8).join('\n');
     throw failure(`python build of ${project.name} failed (${cmd.slice(0, 3).join(' ')} …, exit ${r.exitCode}):\n${tail}`);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StateRecord } from '../../state/schema.js';
 import type { LanguageContext, PublishOutcome, SmokeCheck, SmokeReport, VersionPlan } from '../types.js';
+import { childEnv } from '../../util/child-env.js';
 import { onPath } from '../../util/path.js';
 import { indexFiles, sha256OfFile } from './upload.js';
 import { publicVersion } from './version.js';
@@ -51,7 +52,7 @@ export async function smokePython(ctx: LanguageContext, _plan: VersionPlan, outc
       try {
         const { execa } = await import('execa');
         const spec = `${pkg.name}==${publicVersion(pkg.version)}`;
-        const r = await execa('pip', ['download', '--isolated', '--no-deps', '--only-binary', ':all:', '--index-url', index, '-d', dir, spec], { reject: false, all: true, env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1' } });
+        const r = await execa('pip', ['download', '--isolated', '--no-deps', '--only-binary', ':all:', '--index-url', index, '-d', dir, spec], { reject: false, all: true, env: childEnv({ PIP_DISABLE_PIP_VERSION_CHECK: '1' }) });
         const got = (await readdir(dir)).find((f) => f.endsWith('.whl'));
         const sha = got ? `sha256:${await sha256OfFile(join(dir, got))}` : '';
         checks.push({ name: `pip download ${spec}`, ok: r.exitCode === 0 && sha === pkg.digest, detail: r.exitCode === 0 ? `${got} ${sha}` : String(r.all ?? '').trim().split('\n').slice(-2).join(' ') });

@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { childEnv } from '../../util/child-env.js';
 
 /**
  * The real npm client, with the token in a temporary userconfig (mode 0600, removed after)
@@ -25,7 +26,8 @@ export async function npmSession(registry: string, token: string | undefined): P
   await writeFile(userconfig, lines.join('\n') + '\n', { mode: 0o600 });
   return {
     registry,
-    env: { ...process.env, npm_config_userconfig: userconfig, npm_config_registry: registry, npm_config_update_notifier: 'false', npm_config_audit: 'false', npm_config_fund: 'false', NPM_TOKEN: undefined },
+    // The token lives only in the userconfig: npm pack/publish run the package's lifecycle scripts.
+    env: childEnv({ npm_config_userconfig: userconfig, npm_config_registry: registry, npm_config_update_notifier: 'false', npm_config_audit: 'false', npm_config_fund: 'false' }),
     dispose: () => rm(dir, { recursive: true, force: true }),
   };
 }
