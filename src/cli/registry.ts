@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { usageError } from '../util/errors.js';
@@ -17,16 +18,21 @@ interface ServeFlags {
   quiet?: boolean;
 }
 
-async function readSecretFile(path: string, what: string): Promise<string> {
+/** Reads a secret file; warns (one line) when its mode lets group or others read it. */
+async function readSecretFile(path: string, what: string, warn: (line: string) => void): Promise<string> {
   try {
+    const mode = (await stat(path)).mode & 0o777;
+    if (mode & 0o077) warn(`${what} ${path} is readable by group or others (mode 0${mode.toString(8)}): chmod 600 ${path}`);
     const v = (await readFile(path, 'utf8')).trim();
-    if (!v) throw usageError(`${what} file ${path} is empty`);
+    if (!v) throw usageError(`${what} ${path} is empty`);
     return v;
   } catch (err) {
     if ((err as { exitCode?: number }).exitCode) throw err;
-    throw usageError(`cannot read ${what} file ${path}: ${(err as Error).message}`);
+    throw usageError(`cannot read ${what} ${path}: ${(err as Error).message}`);
   }
 }
+
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 
 export function registerRegistry(program: Command): void {
   const registry = program.command('registry').description('the Go module uploader (+ GOPROXY read API) and Python index');
@@ -54,13 +60,15 @@ export function registerRegistry(program: Command): void {
           maxZipBytes = Number(opts.maxZipBytes);
           if (!Number.isSafeInteger(maxZipBytes) || maxZipBytes <= 0) throw usageError('--max-zip-bytes must be a positive integer');
         }
-        const token = opts.tokenFile ? await readSecretFile(opts.tokenFile, 'token') : undefined;
+        const warn = (line: string) => ctx.out.warn(line);
+        const token = opts.tokenFile ? await readSecretFile(opts.tokenFile, '--token-file', warn) : undefined;
+        if (!token && !isLoopback(opts.host)) warn(`UNAUTHENTICATED: listening on ${opts.host} without --token-file — anyone who can reach this port can upload; pass --token-file <file> or --host 127.0.0.1`);
         let python;
         if (opts.python || opts.pythonStorage) {
           let username: string | undefined;
           let password: string | undefined;
           if (opts.pythonAuthFile) {
-            const pair = await readSecretFile(opts.pythonAuthFile, 'python auth');
+            const pair = await readSecretFile(opts.pythonAuthFile, '--python-auth-file', warn);
             const i = pair.indexOf(':');
             if (i <= 0) throw usageError('--python-auth-file must contain "user:password"');
             username = pair.slice(0, i);
