@@ -111,19 +111,33 @@ export async function moduleVersions(storage: GoStorage, module: string): Promis
   return out;
 }
 
-/** Remove one version from both layouts. Caller holds the module lock. */
+/**
+ * Remove one version from both layouts. Caller holds the module lock. Only the version's own
+ * files go: a directory holding exactly the three Athens files leaves by one rename; one that
+ * also holds something else (a module an older release nested inside it — Athens never
+ * counted such a version) loses just its three files, so another module's data is never touched.
+ */
 export async function removeVersion(storage: GoStorage, module: string, version: string): Promise<void> {
   await rm(storage.proxyFile(module, version, 'info'), { force: true });
   await storage.rewriteList(module);
-  const trash = join(storage.root, STAGING_DIR, `${hostname()}-${process.pid}-${randomBytes(6).toString('hex')}`);
   const athens = storage.athensDir(module, version);
-  await rename(athens, trash).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'ENOENT') throw err;
+  const own = ['go.mod', 'source.zip', `${version}.info`];
+  const names = await readdir(athens).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [] as string[];
+    throw err;
   });
-  await fsyncDir(join(athens, '..')).catch(() => {});
+  if (names.length && names.every((n) => own.includes(n))) {
+    const trash = join(storage.root, STAGING_DIR, `${hostname()}-${process.pid}-${randomBytes(6).toString('hex')}`);
+    await rename(athens, trash).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+    await fsyncDir(join(athens, '..')).catch(() => {});
+    await rm(trash, { recursive: true, force: true });
+  } else {
+    for (const n of own) await rm(join(athens, n), { force: true });
+  }
   await rm(storage.proxyFile(module, version, 'mod'), { force: true });
   await rm(storage.proxyFile(module, version, 'zip'), { force: true });
-  await rm(trash, { recursive: true, force: true });
 }
 
 export interface GcModuleReport {

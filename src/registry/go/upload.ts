@@ -217,7 +217,8 @@ async function validateAndStore(parts: Parts, opts: UploadOptions, maxZip: numbe
     throw new HttpFailure(400, "the zip's go.mod differs from the mod field", 'upload the go.mod bytes that are inside the zip');
   }
   const stored = await opts.storage.store(module, version, { info, mod, zipPath: parts.zip!.path });
-  if (stored.status === 'conflict') throw new HttpFailure(409, stored.reason, 'versions are immutable: publish a new version');
+  if (stored.status === 'invalid') throw new HttpFailure(400, stored.reason, stored.detail);
+  if (stored.status === 'conflict') throw new HttpFailure(409, stored.reason, stored.detail ?? 'versions are immutable: publish a new version');
   return {
     status: stored.status === 'created' ? 201 : 200,
     body: { module, version, h1: inspected.h1, files: inspected.files, size: parts.zip!.size, stored: stored.status === 'created' },
