@@ -2,7 +2,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { escapePath } from '../../src/languages/go/module.js';
+import { checkModulePath } from '../../src/languages/go/module.js';
 import { checkStorageNames, enclosingVersions, lockName } from '../../src/registry/go/layout.js';
+import { refCreateZip } from '../helpers/go.js';
 import { scratchDirs } from '../helpers/repo.js';
 
 const { tmp } = scratchDirs();
@@ -20,6 +22,25 @@ describe('enclosingVersions: whose version directory a module path runs through'
     ['example.com/plain/module', []],
   ])('%s', (module, want) => {
     expect(enclosingVersions(module).map((e) => [e.module, e.version])).toEqual(want);
+  });
+});
+
+/**
+ * The layout's premise (layout.ts): a module path can meet another module's tree only through
+ * a version-shaped element — never through `@v`, a case escape, or a dot-name of storage's own.
+ * x/mod is the judge; the uploader's checkModulePath must agree with it on these.
+ */
+describe('which module paths can exist at all (judged by x/mod)', () => {
+  const src = tmp('layout-src-');
+  writeFileSync(join(src, 'go.mod'), 'module x\n');
+  const xmodAccepts = (module: string) => refCreateZip(module, 'v0.1.0', src, join(tmp('layout-zip-'), 'm.zip')).ok;
+  it.each(['example.com/x/@v', 'example.com/x/@v/list', 'example.com/!x', 'example.com/.staging', 'example.com/x/.locks', 'example.com/x/.tmp-1'])('refused: %s', (module) => {
+    expect(xmodAccepts(module)).toBe(false);
+    expect(checkModulePath(module)).not.toBeNull();
+  });
+  it.each(['example.com/rt/nest/v1.0.0/sub', 'v1.0.0/x', 'example.com/m/v1.0.0-rc.1'])('accepted (version-shaped elements are legal): %s', (module) => {
+    expect(xmodAccepts(module)).toBe(true);
+    expect(checkModulePath(module)).toBeNull();
   });
 });
 

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { compareSemver, escapePath, isValidSemver, canonicalSemver } from '../../languages/go/module.js';
 import { writeFileAtomic, fsyncDir } from '../../util/atomic.js';
 import { cleanStolenLocks, withFileLock } from '../../util/fslock.js';
@@ -215,9 +215,10 @@ export class GoStorage {
       case 'committed':
         return this.compareStored(module, version, files);
       case 'nested': {
-        const inside = await this.committedVersions(relative(this.root, athens).split(sep).join('/'));
-        const who = inside[0]?.module ?? `module paths below ${module}/${version}/`;
-        return { status: 'conflict', reason: `${module}@${version} cannot be stored: its version directory already holds module ${who}`, detail: NESTED_DETAIL };
+        const inside = await this.committedVersions(`${module}/${version}`);
+        const first = (await readdir(athens)).sort()[0];
+        const who = inside[0] ? `module ${inside[0].module}` : `other modules' data (${module}/${version}/${first})`;
+        return { status: 'conflict', reason: `${module}@${version} cannot be stored: its version directory already holds ${who}`, detail: NESTED_DETAIL };
       }
       case 'partial':
         return { status: 'conflict', reason: `${module}@${version} is partly present in storage (not a complete version directory)`, detail: 'an operator must remove the incomplete version before it can be stored' };
