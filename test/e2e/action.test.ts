@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { startDevStack, type DevStack } from '../../src/dev/stack.js';
 import { parseOutputFile, runCompositeAction } from '../helpers/actions.js';
 import { makeRepo, PROJECT_ROOT, scratchDirs } from '../helpers/repo.js';
@@ -68,6 +69,19 @@ describe('GitHub Action (action.yml, composite)', () => {
     expect(run.outputs['ts-version']).toMatch(/-dev\.20251112100000\./);
     expect(JSON.parse(run.outputs.json!).languages.python).toMatchObject({ ok: false, stage: 'publish' });
   }, 240_000);
+
+  it('examples/github-actions/publish.yml uses the action with declared inputs and reads only declared outputs', () => {
+    const action = parse(readFileSync(ACTION, 'utf8'));
+    const workflow = parse(readFileSync(join(PROJECT_ROOT, 'examples/github-actions/publish.yml'), 'utf8'));
+    const steps: any[] = workflow.jobs.publish.steps;
+    const use = steps.find((s) => /^(\.\/|ameide\/ameide-pkg@)/.test(s.uses ?? ''))!;
+    expect(use, 'a step uses the action').toBeTruthy();
+    for (const k of Object.keys(use.with ?? {})) expect(Object.keys(action.inputs)).toContain(k);
+    const text = readFileSync(join(PROJECT_ROOT, 'examples/github-actions/publish.yml'), 'utf8');
+    const read = [...text.matchAll(new RegExp(`steps\\.${use.id}\\.outputs\\.([\\w-]+)`, 'g'))].map((m) => m[1]!);
+    expect(read.length).toBeGreaterThan(0);
+    for (const o of read) expect(Object.keys(action.outputs)).toContain(o);
+  });
 
   it('a bad input is a clear error before anything is published', async () => {
     const run = await runCompositeAction(ACTION, { actionPath: PROJECT_ROOT, workspace: tmp('gh-workspace-'), inputs: { 'working-directory': track(makeRepo()), doctor: 'false', push: 'sometimes' }, env: { ...env, HOME: tmp('gh-home-') } });
