@@ -11,19 +11,10 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
 # --- system packages -------------------------------------------------------------------
-missing=()
-command -v go >/dev/null 2>&1 || missing+=(golang-go)
-dpkg -s golang-golang-x-mod-dev >/dev/null 2>&1 || missing+=(golang-golang-x-mod-dev)
-# Debian's python packages land in the system interpreter, not the pyenv python3 on PATH.
-/usr/bin/python3 -c 'import build' >/dev/null 2>&1 || missing+=(python3-build)
-/usr/bin/python3 -c 'import setuptools' >/dev/null 2>&1 || missing+=(python3-setuptools)
-/usr/bin/python3 -c 'import wheel' >/dev/null 2>&1 || missing+=(python3-wheel)
-/usr/bin/python3 -c 'import hatchling' >/dev/null 2>&1 || missing+=(python3-hatchling)
-command -v twine >/dev/null 2>&1 || missing+=(twine)
-command -v openssl >/dev/null 2>&1 || missing+=(openssl)
-command -v git >/dev/null 2>&1 || missing+=(git)
-command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
-/usr/bin/python3 -m pip --version >/dev/null 2>&1 || command -v pip >/dev/null 2>&1 || missing+=(python3-pip)
+# One list with scripts/setup.sh and the Containerfile: scripts/packages.sh.
+# shellcheck source=scripts/packages.sh
+source scripts/packages.sh
+mapfile -t missing < <(missing_packages test)
 if [ "${#missing[@]}" -gt 0 ]; then
   log "installing apt packages: ${missing[*]}"
   $SUDO apt-get update -qq

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CONFIG_FILE } from '../config/schema.js';
-import { EXIT } from '../util/errors.js';
+import { EXIT, usageError } from '../util/errors.js';
 import { table } from '../util/log.js';
 import { action, commandContext } from './context.js';
 
@@ -43,6 +43,8 @@ Prints the environment a shell needs (eval or copy it):
   export NPM_REGISTRY_URL=… GO_REGISTRY_URL=… GOPROXY=… GONOSUMDB=… TWINE_REPOSITORY_URL=… PIP_INDEX_URL=…
 Credentials (NPM_TOKEN, TWINE_USERNAME, TWINE_PASSWORD) are written to a 0600 file that the
 printed lines source; they are never printed. Stays up until Ctrl-C unless --once.
+Needs the optional peer dependency Verdaccio (npm install --save-dev verdaccio@6); a
+checkout of this repository has it.
 \`npm run demo\` is \`ameide-pkg dev --example --once\`.`,
     )
     .action(
@@ -50,7 +52,16 @@ printed lines source; they are never printed. Stays up until Ctrl-C unless --onc
         const ctx = commandContext(command);
         const { startDevStack, shellExports } = await import('../dev/stack.js');
         const { packageRoot } = await import('../dev/example.js');
-        const patterns = await goPatterns(opts.example ? join(packageRoot(), 'fixtures', 'example') : ctx.root);
+        let exampleRoot: string | undefined;
+        if (opts.example) {
+          try {
+            exampleRoot = join(packageRoot(), 'fixtures', 'example');
+          } catch {
+            // The npm package ships dist/ only; the example monorepo lives in the repository.
+            throw usageError('dev --example needs a checkout of the ameide-pkg repository (fixtures/example is not in the npm package) — run it from a clone, or run `ameide-pkg dev` without --example');
+          }
+        }
+        const patterns = await goPatterns(exampleRoot ?? ctx.root);
         const stack = await startDevStack({ storage: opts.storage && resolve(opts.storage), host: opts.host, goPrivatePatterns: patterns });
         let code: number = EXIT.ok;
         let closed = false;

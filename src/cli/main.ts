@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { EXIT } from '../util/errors.js';
+import { TOOL_VERSION } from '../util/tool-version.js';
 import { registerDev } from './dev.js';
 import { registerDoctor } from './doctor.js';
 import { registerGc } from './gc.js';
@@ -18,7 +19,8 @@ import { registerVersion } from './version.js';
 export function buildProgram(): Command {
   const program = new Command('ameide-pkg')
     .description('Snapshot publishing for the TypeScript, Python and Go SDKs of one monorepo.')
-    .version(process.env.AMEIDE_PKG_VERSION ?? '0.1.0', '-V, --cli-version', 'print the ameide-pkg version')
+    // `--version` is the tool's own version; the `version` command prints snapshot versions.
+    .version(TOOL_VERSION, '-V, --version', 'print the ameide-pkg version')
     .option('-C, --cwd <dir>', 'repository root (where ameide-pkg.config.json is)')
     .option('--json', 'print exactly one JSON document on stdout')
     .option('--no-color', 'disable colors (NO_COLOR is respected too)')

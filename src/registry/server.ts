@@ -4,6 +4,7 @@ import { handleProxyRead } from './go/read-api.js';
 import { GoStorage } from './go/storage.js';
 import { handleUpload } from './go/upload.js';
 import { sendError, sendJson, sendNotFound } from './http.js';
+import { TOOL_VERSION } from '../util/tool-version.js';
 
 /**
  * `ameide-pkg registry serve`: the Go module uploader (+ optional GOPROXY read API) and,
@@ -29,7 +30,7 @@ export interface RunningRegistry {
   close(): Promise<void>;
 }
 
-export const SERVER_VERSION = '0.1.0';
+export const SERVER_VERSION = TOOL_VERSION;
 
 export async function startRegistry(opts: RegistryOptions): Promise<RunningRegistry> {
   const storage = new GoStorage(opts.storage);

@@ -26,7 +26,10 @@ describe('npm run demo (= ameide-pkg dev --example --once)', () => {
     expect(r.exitCode, r.all).toBe(0);
     const out = String(r.stdout);
     const versions = [...out.matchAll(/^(ts|python|go)\s+\S+\s+(\S+)\s+ok\s+ok$/gm)].map((m) => [m[1], m[2]]);
+    // Every row ends SMOKE ok, CONSUMER ok: npm install, pip download and go build all ran and
+    // passed — a missing tool would show "skipped" (npm run setup installs them).
     expect(versions.map((v) => v[0])).toEqual(['ts', 'ts', 'python', 'go']);
+    expect(out).not.toMatch(/\bskipped\b/);
     const stamps = new Set(versions.map(([, v]) => /(\d{14})/.exec(v!)![1]));
     expect(stamps.size).toBe(1);
     for (const lang of ['ts', 'python', 'go']) expect(out).toContain(`# tmp/tilt-packages/${lang}.json`);

@@ -20,11 +20,32 @@ import { decodeObject, isProtobuf } from './protobuf.js';
 
 type Obj = Record<string, any>;
 
+/** One RBAC PolicyRule, as in a Role manifest (core group only: the fake serves nothing else). */
+export interface RbacRule {
+  apiGroups?: string[];
+  resources?: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
+
+/** A bearer token bound to a user name and the rules of the Roles bound to it. */
+export interface RbacBinding {
+  user: string;
+  rules: RbacRule[];
+}
+
 export interface FakeApiServerOptions {
   /** Serve HTTPS with a fresh self-signed certificate (made with openssl). */
   https?: boolean;
-  /** Require `Authorization: Bearer <token>`. */
+  /** Require `Authorization: Bearer <token>`; this token may do everything. */
   token?: string;
+  /**
+   * Further tokens, each limited to its rules like the real RBAC authorizer: a resource request
+   * is allowed only when one rule matches its API group, resource, verb (and name, where the
+   * rule lists names); discovery and OpenAPI stay open to every authenticated user (the
+   * `system:discovery` ClusterRole). Giving any of these enables authentication.
+   */
+  rbac?: Record<string, RbacBinding>;
   /** Namespaces that exist at start (`default` always does). */
   namespaces?: string[];
 }
@@ -48,6 +69,8 @@ export interface FakeApiServer {
   addNamespace(ns: string): void;
   /** Answer 403 for this verb on this resource (e.g. "patch", "configmaps"). */
   forbid(verb: string, resource: string): void;
+  /** Bind (or rebind) a bearer token to a user and rule list; see `FakeApiServerOptions.rbac`. */
+  bindToken(token: string, binding: RbacBinding): void;
   /** Answer the next `count` requests matching `method` with a 409 Conflict (stale write). */
   conflictNext(method: string, count: number): void;
   /**
@@ -184,6 +207,20 @@ export function jsonPatch(doc: any, ops: any[]): any {
   return root;
 }
 
+/** Whether one of the rules allows this request (k8s.io/apiserver RBAC `RuleAllows`). */
+export function rbacAllows(rules: RbacRule[], req: { apiGroup: string; resource: string; verb: string; name?: string }): boolean {
+  const has = (list: string[] | undefined, v: string) => Boolean(list?.includes('*') || list?.includes(v));
+  return rules.some(
+    (r) =>
+      has(r.apiGroups, req.apiGroup) &&
+      has(r.resources, req.resource) &&
+      has(r.verbs, req.verb) &&
+      // resourceNames cannot restrict create (there is no name yet) or list: such requests
+      // match only rules without names, as in the real authorizer.
+      (!r.resourceNames?.length || (req.name !== undefined && r.resourceNames.includes(req.name))),
+  );
+}
+
 function selectorMatches(selector: string | null, labels: Record<string, string> = {}): boolean {
   if (!selector) return true;
   return selector.split(',').every((term) => {
@@ -275,6 +312,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
   /** SSA approximation: manager → owned data keys, per ConfigMap. */
   const owners = new Map<string, Map<string, Set<string>>>();
   const forbidden = new Set<string>();
+  const bindings = new Map<string, RbacBinding>(Object.entries(opts.rbac ?? {}));
   const conflicts = new Map<string, number>();
   const requests: RequestLogEntry[] = [];
   const barriers = new Map<string, { waiting: (() => void)[]; count: number; timer?: NodeJS.Timeout }>();
@@ -447,7 +485,9 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
     const accept = String(req.headers.accept ?? '');
     const wantsTable = accept.includes('as=Table');
 
-    if (opts.token && req.headers.authorization !== `Bearer ${opts.token}`) {
+    const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+    const binding = bearer !== undefined ? bindings.get(bearer) : undefined;
+    if ((opts.token || bindings.size) && !(opts.token && bearer === opts.token) && !binding) {
       return send(401, status(401, 'Unauthorized', 'Unauthorized'));
     }
     const path = url.pathname.replace(/\/+$/, '') || '/';
@@ -468,9 +508,10 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
     if (resource === 'namespaces' && ns) return send(404, status(404, 'NotFound', 'the server could not find the requested resource'));
     const verb =
       method === 'GET' ? (name ? 'get' : 'list') : method === 'POST' ? 'create' : method === 'PUT' ? 'update' : method === 'PATCH' ? 'patch' : method === 'DELETE' ? 'delete' : method.toLowerCase();
-    if (forbidden.has(`${verb} ${resource}`)) {
+    if (forbidden.has(`${verb} ${resource}`) || (binding && !rbacAllows(binding.rules, { apiGroup: '', resource, verb, name }))) {
       const where = ns ? ` in the namespace "${ns}"` : ' at the cluster scope';
-      return send(403, status(403, 'Forbidden', `${resource}${name ? ` "${name}"` : ''} is forbidden: User "system:serviceaccount:ameide:ameide-pkg" cannot ${verb} resource "${resource}" in API group ""${where}`, { name, kind: resource }));
+      const user = binding?.user ?? 'system:serviceaccount:ameide:ameide-pkg';
+      return send(403, status(403, 'Forbidden', `${resource}${name ? ` "${name}"` : ''} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group ""${where}`, { name, kind: resource }));
     }
 
     if (resource === 'namespaces') {
@@ -615,6 +656,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
     },
     addNamespace,
     forbid: (verb, resource) => forbidden.add(`${verb} ${resource}`),
+    bindToken: (token, binding) => bindings.set(token, binding),
     conflictNext: (method, count) => conflicts.set(method, count),
     barrier(method, count, timeoutMs = 5000) {
       const b: { waiting: (() => void)[]; count: number; timer?: NodeJS.Timeout } = { waiting: [], count };
