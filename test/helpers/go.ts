@@ -75,6 +75,11 @@ export async function goCheckZip(module: string, version: string, zip: string): 
   return JSON.parse(await runRef(['check', module, version, zip])) as GoZipVerdict;
 }
 
+/** As goCheckZip, with module path and version read (as raw bytes) from an x/mod test archive's comment. */
+export async function goCheckTxtarZip(txtar: string, zip: string): Promise<GoZipVerdict> {
+  return JSON.parse(await runRef(['checktxtar', txtar, zip])) as GoZipVerdict;
+}
+
 /** x/mod CheckFiles over the files of a txtar archive (all regular files). */
 export async function goCheckFiles(txtar: string): Promise<GoZipVerdict> {
   return JSON.parse(await runRef(['checkfiles', txtar])) as GoZipVerdict;

@@ -5,6 +5,8 @@
 //	modzipref create <module> <version> <dir> <out.zip>        prints h1 of the created zip (CreateFromDir)
 //	modzipref hash <zip>                                        prints h1 of an existing zip
 //	modzipref check <module> <version> <zip>                    JSON verdict: CheckZip, then HashZip
+//	modzipref checktxtar <test.txtar> <zip>                     as check, module path and version read from the
+//	                                                            archive's comment (path=, version=; raw bytes)
 //	modzipref checkfiles <test.txtar>                           JSON CheckFiles over the archive's files
 //	modzipref checkdir <dir>                                    JSON CheckDir, paths relative to dir
 //	modzipref createfiles <module> <version> <test.txtar> <out> JSON verdict of Create over the archive's files
@@ -59,6 +61,10 @@ func main() {
 	case "check":
 		need(args, 3)
 		emit(check(module.Version{Path: args[0], Version: args[1]}, args[2]))
+	case "checktxtar":
+		need(args, 2)
+		_, comment := txtarFiles(args[0])
+		emit(check(txtarParams(comment), args[1]))
 	case "checkfiles":
 		need(args, 1)
 		files, _ := txtarFiles(args[0])
@@ -256,6 +262,27 @@ func txtarFiles(path string) ([]modzip.File, string) {
 		files = append(files, fakeFile{name: n, data: contents[i]})
 	}
 	return files, string(comment)
+}
+
+// txtarParams reads "key=value" lines (with # comments) as x/mod's zip tests do.
+func txtarParams(comment string) module.Version {
+	var m module.Version
+	for _, line := range strings.Split(comment, "\n") {
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		k, v, ok := strings.Cut(strings.TrimSpace(line), "=")
+		if !ok {
+			continue
+		}
+		switch strings.TrimSpace(k) {
+		case "path":
+			m.Path = strings.TrimSpace(v)
+		case "version":
+			m.Version = strings.TrimSpace(v)
+		}
+	}
+	return m
 }
 
 func printHash(zip string) {
