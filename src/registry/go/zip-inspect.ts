@@ -99,7 +99,7 @@ export function checkZipEntries(entries: ZipEntry[], module: string, version: st
   for (const e of entries) {
     const bad = (why: string) => invalid.push(`zip entry ${show(e.name)}: ${why}`);
     if (e.name.length < prefix.length || !e.name.subarray(0, prefix.length).equals(prefix)) {
-      bad(`path does not have prefix "${prefix.toString()}"`);
+      bad(`outside ${prefix.toString()} (path does not have that prefix)`);
       continue;
     }
     const rest = e.name.subarray(prefix.length);
