@@ -1,10 +1,36 @@
+import { FOLD_RUNS } from './fold-table.js';
+
 /**
- * A key such that foldKey(a) === foldKey(b) iff Go's strings.EqualFold(a, b) — close enough:
- * simple case folding via toLowerCase/toUpperCase round trip covers the cases module zips
- * meet (ASCII and common Unicode letters), which is what x/mod's collision check guards.
+ * x/mod/zip's strToFold: a key such that foldKey(a) === foldKey(b) iff Go's
+ * strings.EqualFold(a, b). Each rune becomes the smallest rune of its unicode.SimpleFold
+ * orbit (A-Z then lowered). This is SIMPLE case folding from Go's own Unicode tables
+ * (fold-table.ts is generated from them): `ß` and `ẞ` fold together, `ß` and `ss` do not,
+ * `ı` stays apart from `i` — where toUpperCase/toLowerCase round trips get all three wrong,
+ * and where the JS engine's newer Unicode version would add pairs Go does not have.
  */
+let table: Map<number, number> | null = null;
+
+function foldTable(): Map<number, number> {
+  if (table) return table;
+  table = new Map();
+  for (const [start, count, step, delta] of FOLD_RUNS) {
+    for (let i = 0; i < count; i++) table.set(start + i * step, start + i * step + delta);
+  }
+  return table;
+}
+
+/** Strings that strToFold's fast path returns unchanged: ASCII without upper case. */
+const ASCII_NO_UPPER = /^[\x00-\x40\x5b-\x7f]*$/;
+
 export function foldKey(s: string): string {
-  return s.toUpperCase().toLowerCase();
+  if (ASCII_NO_UPPER.test(s)) return s;
+  const t = foldTable();
+  let out = '';
+  for (const ch of s) {
+    const k = t.get(ch.codePointAt(0)!);
+    out += k === undefined ? ch : String.fromCodePoint(k);
+  }
+  return out;
 }
 
 /**

@@ -1,13 +1,30 @@
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import yauzl from 'yauzl';
+import { open } from 'node:fs/promises';
 import { hash1, type HashedFile } from '../../languages/go/dirhash.js';
-import { MAX_GO_MOD, MAX_LICENSE } from '../../languages/go/limits.js';
+import { collisionChecker, foldKey } from '../../languages/go/fold.js';
+import { MAX_GO_MOD, MAX_LICENSE, MAX_ZIP_FILE } from '../../languages/go/limits.js';
 import { checkFilePath } from '../../languages/go/module.js';
-import { collisionChecker } from '../../languages/go/fold.js';
+import { readCentralDirectory, readEntry, ZipFormatError, type ZipEntry } from './go-archive-zip.js';
 
 /**
- * Check an uploaded module zip the way x/mod/zip.CheckZip does, and hash it, reading every
- * entry's actual bytes (declared sizes are never trusted). Throws ZipRejection.
+ * Decide an uploaded module zip exactly as `go` does and report the h1 `go` computes:
+ * x/mod/zip.CheckZip over the entries Go's archive/zip lists (go-archive-zip.ts), then
+ * x/mod/sumdb/dirhash.HashZip, which reads every entry (CRC-checked). Invariants:
+ *
+ *  1. Accepted ⇔ CheckZip and HashZip both succeed on these bytes (with Debian's x/mod as
+ *     the reference, tested entry by entry against it). The h1 is HashZip's: every entry
+ *     is a line, directory entries and the bare `module@version/` entry included, and a
+ *     name listed twice is hashed twice from the LAST entry of that name (HashZip's map).
+ *  2. Names are raw bytes; invalid UTF-8 is refused by the file path check, as in Go.
+ *  3. Size limits are checked from declared sizes first (CheckZip), and declared sizes must
+ *     then equal the bytes actually read (archive/zip), so no entry is inflated past what
+ *     it declares. One deliberate difference: the registry also stops after
+ *     `maxUncompressed` bytes inflated in total, directory entries' data included — Go
+ *     would hash arbitrarily much data hidden in directory entries; no Go tool writes such
+ *     zips, and a server must not inflate a bomb.
+ *  4. Entries are read INSPECT_CONCURRENCY at a time (zlib on the thread pool); the verdict
+ *     does not depend on which failing entry is noticed first.
  */
 export class ZipRejection extends Error {
   constructor(
@@ -22,6 +39,7 @@ export interface ZipInspection {
   h1: string;
   /** Content of `module@version/go.mod`, or null when the zip has none. */
   goMod: Buffer | null;
+  /** Number of entries hashed (every entry, as HashZip). */
   files: number;
   uncompressedBytes: number;
 }
@@ -29,114 +47,177 @@ export interface ZipInspection {
 /** Entries inflated at once: enough to keep both cores and the thread pool busy. */
 export const INSPECT_CONCURRENCY = 8;
 
-function openZip(path: string): Promise<yauzl.ZipFile> {
-  return new Promise((resolve, reject) =>
-    yauzl.open(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true, decodeStrings: true, strictFileNames: false }, (err, zf) =>
-      err || !zf ? reject(new ZipRejection(`not a readable zip: ${err?.message ?? 'unknown error'}`)) : resolve(zf),
-    ),
-  );
+/** Go's path.Clean (lexical), for CheckZip's `path.Clean(name) != name` test. */
+export function goPathClean(p: string): string {
+  if (p === '') return '.';
+  const rooted = p[0] === '/';
+  const n = p.length;
+  const out: string[] = [];
+  let r = 0;
+  let dotdot = 0;
+  if (rooted) {
+    out.push('/');
+    r = 1;
+    dotdot = 1;
+  }
+  while (r < n) {
+    if (p[r] === '/') r++;
+    else if (p[r] === '.' && (r + 1 === n || p[r + 1] === '/')) r++;
+    else if (p[r] === '.' && p[r + 1] === '.' && (r + 2 === n || p[r + 2] === '/')) {
+      r += 2;
+      if (out.length > dotdot) {
+        out.pop();
+        while (out.length > dotdot && out[out.length - 1] !== '/') out.pop();
+      } else if (!rooted) {
+        if (out.length > 0) out.push('/');
+        out.push('.', '.');
+        dotdot = out.length;
+      }
+    } else {
+      if ((rooted && out.length !== 1) || (!rooted && out.length !== 0)) out.push('/');
+      for (; r < n && p[r] !== '/'; r++) out.push(p[r]!);
+    }
+  }
+  return out.length === 0 ? '.' : out.join('');
+}
+
+const show = (name: Buffer) => JSON.stringify(name.toString('utf8'));
+
+interface Verdict {
+  invalid: string[];
+  sizeError: string | null;
+}
+
+/** x/mod/zip checkZip's loop over the entries (module path and version are checked by the caller). Pure. */
+export function checkZipEntries(entries: ZipEntry[], module: string, version: string, maxUncompressed = MAX_ZIP_FILE): Verdict {
+  const prefix = Buffer.from(`${module}@${version}/`, 'utf8');
+  const collide = collisionChecker();
+  const invalid: string[] = [];
+  let sizeError: string | null = null;
+  let size = 0n;
+  const max = BigInt(maxUncompressed);
+  for (const e of entries) {
+    const bad = (why: string) => invalid.push(`zip entry ${show(e.name)}: ${why}`);
+    if (e.name.length < prefix.length || !e.name.subarray(0, prefix.length).equals(prefix)) {
+      bad(`outside ${prefix.toString()} (path does not have that prefix)`);
+      continue;
+    }
+    const rest = e.name.subarray(prefix.length);
+    if (rest.length === 0) continue;
+    if (!isUtf8(rest)) {
+      bad('malformed file path: invalid UTF-8');
+      continue;
+    }
+    let name = rest.toString('utf8');
+    const isDir = name.endsWith('/');
+    if (isDir) name = name.slice(0, -1);
+    if (goPathClean(name) !== name) {
+      bad('file path is not clean');
+      continue;
+    }
+    const malformed = checkFilePath(name);
+    if (malformed) {
+      bad(`malformed file path: ${malformed}`);
+      continue;
+    }
+    const c = collide(name, isDir);
+    if (c) {
+      bad(c);
+      continue;
+    }
+    if (isDir) continue;
+    const base = name.slice(name.lastIndexOf('/') + 1);
+    if (foldKey(base) === 'go.mod') {
+      if (base !== name) {
+        bad('go.mod file not in module root directory');
+        continue;
+      }
+      if (name !== 'go.mod') {
+        bad('go.mod files must have lowercase names');
+        continue;
+      }
+    }
+    const sz = BigInt.asIntN(64, e.uncompressedSize);
+    if (sz >= 0n && max - size >= sz) size += sz;
+    else sizeError ??= `total uncompressed size of module contents too large (max size is ${maxUncompressed} bytes)`;
+    if (name === 'go.mod' && sz > BigInt(MAX_GO_MOD)) {
+      bad(`go.mod file too large (max size is ${MAX_GO_MOD} bytes)`);
+      continue;
+    }
+    if (name === 'LICENSE' && sz > BigInt(MAX_LICENSE)) bad(`LICENSE file too large (max size is ${MAX_LICENSE} bytes)`);
+  }
+  return { invalid, sizeError };
 }
 
 export async function inspectModuleZip(path: string, module: string, version: string, maxUncompressed: number): Promise<ZipInspection> {
-  const prefix = `${module}@${version}/`;
-  const zf = await openZip(path);
-  const hashed: HashedFile[] = [];
-  let goMod: Buffer | null = null;
-  let total = 0;
-  let files = 0;
-
-  const collide = collisionChecker();
-
+  const fh = await open(path, 'r');
   try {
-    await new Promise<void>((resolve, reject) => {
-      // Entries are inflated and hashed CONCURRENTLY (zlib runs on the thread pool), up to
-      // INSPECT_CONCURRENCY at once; the central directory is still walked in order and every
-      // check that depends on earlier entries (collisions) runs synchronously per entry.
-      let inFlight = 0;
-      let listed = false;
-      let parked = false;
-      let failed = false;
-      const next = () => {
-        if (failed) return;
-        if (inFlight < INSPECT_CONCURRENCY) zf.readEntry();
-        else parked = true;
-      };
-      const settleIfDone = () => {
-        if (listed && inFlight === 0 && !failed) resolve();
-      };
-      zf.on('error', (e: Error) => {
-        failed = true;
-        reject(e instanceof ZipRejection ? e : new ZipRejection(`invalid zip: ${e.message}`));
-      });
-      zf.on('end', () => {
-        listed = true;
-        settleIfDone();
-      });
-      zf.on('entry', (entry: yauzl.Entry) => {
-        const fail = (msg: string, tooLarge = false) => {
-          failed = true;
-          reject(new ZipRejection(msg, tooLarge));
-        };
-        const full = entry.fileName;
-        if (!full.startsWith(prefix)) return fail(`zip entry "${full}" is outside ${prefix}`);
-        let name = full.slice(prefix.length);
-        if (name === '') return next();
-        const isDir = name.endsWith('/');
-        if (isDir) name = name.slice(0, -1);
-        if (name.split('/').some((e) => e === '' || e === '.' || e === '..')) return fail(`zip entry "${full}": file path is not clean`);
-        const bad = checkFilePath(name);
-        if (bad) return fail(`zip entry "${full}": malformed file path: ${bad}`);
-        const c = collide(name, isDir);
-        if (c) return fail(`zip entry "${full}": ${c}`);
-        if (isDir) {
-          // Directory entries are legal but hashed (with empty content), as dirhash does.
-          hashed.push({ name: full, sha256: createHash('sha256').digest('hex') });
-          return next();
-        }
-        const base = name.slice(name.lastIndexOf('/') + 1);
-        if (base.toLowerCase() === 'go.mod' && name !== 'go.mod') {
-          return fail(name.includes('/') ? `zip entry "${full}": go.mod file not in module root directory` : `zip entry "${full}": go.mod file name not lower case`);
-        }
-        const cap = name === 'go.mod' ? MAX_GO_MOD : name === 'LICENSE' ? MAX_LICENSE : Infinity;
-        inFlight++;
-        zf.openReadStream(entry, (err, stream) => {
-          if (err || !stream) return fail(`zip entry "${full}": ${err?.message ?? 'cannot read'}`);
-          next();
-          const h = createHash('sha256');
-          const keep: Buffer[] = [];
-          let n = 0;
-          stream.on('data', (chunk: Buffer) => {
-            n += chunk.length;
-            total += chunk.length;
-            if (total > maxUncompressed) {
-              stream.destroy();
-              return fail(`module zip is too large uncompressed (max ${maxUncompressed} bytes)`, true);
-            }
-            if (n > cap) {
-              stream.destroy();
-              return fail(`${name} is too large (max ${cap} bytes)`, true);
-            }
-            h.update(chunk);
-            if (name === 'go.mod') keep.push(chunk);
-          });
-          stream.on('error', (e) => fail(`zip entry "${full}": ${e.message}`));
-          stream.on('end', () => {
-            files++;
-            inFlight--;
-            hashed.push({ name: full, sha256: h.digest('hex') });
-            if (name === 'go.mod') goMod = Buffer.concat(keep);
-            if (parked) {
-              parked = false;
-              next();
-            }
-            settleIfDone();
-          });
-        });
-      });
-      next();
-    });
+    const size = (await fh.stat()).size;
+    if (size > maxUncompressed) throw new ZipRejection(`module zip file is too large (${size} bytes; limit is ${maxUncompressed} bytes)`, true);
+    let entries: ZipEntry[];
+    try {
+      entries = await readCentralDirectory(fh, size);
+    } catch (err) {
+      if (err instanceof ZipFormatError) throw new ZipRejection(`not a valid zip file: ${err.message}`);
+      throw err;
+    }
+
+    const verdict = checkZipEntries(entries, module, version, maxUncompressed);
+    if (verdict.sizeError) throw new ZipRejection(verdict.sizeError, true);
+    if (verdict.invalid.length) {
+      const more = verdict.invalid.length > 3 ? ` (and ${verdict.invalid.length - 3} more)` : '';
+      throw new ZipRejection(verdict.invalid.slice(0, 3).join('; ') + more, verdict.invalid.every((m) => / too large /.test(m)));
+    }
+    return await hashZip(fh, size, entries, `${module}@${version}/go.mod`, maxUncompressed);
   } finally {
-    zf.close();
+    await fh.close();
   }
-  return { h1: hash1(hashed), goMod, files, uncompressedBytes: total };
+}
+
+/** dirhash.HashZip over the listed entries, reading (and so CRC-checking) each name's last entry. */
+async function hashZip(fh: Awaited<ReturnType<typeof open>>, size: number, entries: ZipEntry[], goModName: string, maxUncompressed: number): Promise<ZipInspection> {
+  const lastByName = new Map<string, ZipEntry>();
+  for (const e of entries) {
+    const key = e.name.toString('latin1'); // byte-exact key
+    if (e.name.includes(0x0a)) throw new ZipRejection(`zip entry ${show(e.name)}: dirhash: filenames with newlines are not supported`);
+    lastByName.set(key, e);
+  }
+  const digests = new Map<string, string>();
+  const work = [...lastByName.entries()];
+  let total = 0;
+  let goMod: Buffer | null = null;
+  let failure: ZipRejection | null = null;
+  const worker = async () => {
+    while (!failure && work.length) {
+      const [key, e] = work.shift()!;
+      const h = createHash('sha256');
+      const isGoMod = key === Buffer.from(goModName, 'utf8').toString('latin1');
+      const keep: Buffer[] = [];
+      try {
+        await readEntry(
+          fh,
+          size,
+          e,
+          (chunk) => {
+            total += chunk.length;
+            if (total > maxUncompressed) throw new ZipRejection(`module zip is too large uncompressed (max ${maxUncompressed} bytes)`, true);
+            h.update(chunk);
+            if (isGoMod) keep.push(chunk);
+          },
+          () => failure !== null,
+        );
+      } catch (err) {
+        if (err instanceof ZipRejection) failure ??= err;
+        else if (err instanceof ZipFormatError) failure ??= new ZipRejection(`zip entry ${show(e.name)}: ${err.message}`);
+        else throw err;
+        return;
+      }
+      digests.set(key, h.digest('hex'));
+      if (isGoMod) goMod = Buffer.concat(keep);
+    }
+  };
+  await Promise.all(Array.from({ length: INSPECT_CONCURRENCY }, worker));
+  if (failure) throw failure;
+  const hashed: HashedFile[] = entries.map((e) => ({ name: e.name.toString('utf8'), sha256: digests.get(e.name.toString('latin1'))! }));
+  return { h1: hash1(hashed), goMod, files: hashed.length, uncompressedBytes: total };
 }
