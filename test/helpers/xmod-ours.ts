@@ -1,0 +1,70 @@
+import { parseGoModLax } from '../../src/languages/go/gomod.js';
+import { parseGoTime } from '../../src/languages/go/gotime.js';
+import * as m from '../../src/languages/go/module.js';
+
+/** ameide-pkg's answer to an x/mod question, in the shape xmodeval / the table dump answer. */
+export function ours(fn: string, a: string[]): unknown {
+  const [x = '', y = '', z = '', w = ''] = a;
+  const ok = (r: string | null) => r === null;
+  switch (fn) {
+    case 'IsValid':
+      return m.isValidSemver(x);
+    case 'Canonical':
+      return m.semverCanonical(x);
+    case 'Major':
+      return m.semverMajor(x);
+    case 'MajorMinor':
+      return m.semverMajorMinor(x);
+    case 'Prerelease':
+      return m.semverPrerelease(x);
+    case 'Build':
+      return m.semverBuild(x);
+    case 'Compare':
+      return m.compareSemver(x, y);
+    case 'Check':
+      return ok(m.checkModuleVersion(x, y));
+    case 'CheckPath':
+      return ok(m.checkModulePath(x));
+    case 'CheckImportPath':
+      return ok(m.checkImportPath(x));
+    case 'CheckFilePath':
+      return ok(m.checkFilePath(x));
+    case 'SplitPathVersion': {
+      const s = m.splitPathVersion(x);
+      return [s.prefix, s.pathMajor, s.ok];
+    }
+    case 'MatchPathMajor':
+      return m.matchPathMajor(x, y);
+    case 'CanonicalVersion':
+      return m.canonicalSemver(x);
+    case 'EscapePath':
+      return m.escapeModulePath(x);
+    case 'UnescapePath':
+      return m.unescapeModulePath(x);
+    case 'EscapeVersion':
+      return m.escapeModuleVersion(x);
+    case 'UnescapeVersion':
+      return m.unescapeModuleVersion(x);
+    case 'unescapeString':
+      return m.unescapePath(x);
+    case 'IsPseudoVersion':
+      return m.isPseudoVersion(x);
+    case 'PseudoVersion':
+      return m.pseudoVersion(x, y, z, w);
+    case 'PseudoVersionTime':
+      return m.pseudoVersionTime(x) || null;
+    case 'PseudoVersionRev':
+      return m.pseudoVersionRev(x);
+    case 'PseudoVersionBase':
+      return m.pseudoVersionBase(x);
+    case 'TimeParseRFC3339': {
+      const t = parseGoTime(x);
+      return t && { unix: t.unix, nanos: t.nanos, offset: t.offset, utcJSON: t.utcJSON };
+    }
+    case 'ModfileParseLax': {
+      const r = parseGoModLax(x);
+      return r.ok ? { module: r.module, go: r.goVersion } : null;
+    }
+  }
+  throw new Error(`no port of ${fn}`);
+}
