@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ours } from '../helpers/xmod-ours.js';
-import { xmodEval } from '../helpers/xmod.js';
+import { xmodEval, type XmodCase } from '../helpers/xmod.js';
 
 /**
  * Generated module paths, versions, pseudo-versions, `.info` times and go.mod texts go through
@@ -22,9 +22,24 @@ const pathPiece = pick([
   'é', 'ж', '☺', 'x.y', 'example.com', 'gopkg.in', 'gopkg.in/', 'yaml', '.v0', '.v1', '.v2', '.v01', '-unstable', '/v0', '/v1', '/v2',
   '/v10', '/v02', '/v2.0', 'v', 'con', 'CON', 'aux.', 'com1', 'Lpt9', 'nul.txt', 'prn2', '.git', 'm~1.x', '~1.go', 'z09~09z',
 ]);
+/** Mostly `good`, sometimes `bad`: inputs near a rule's edge, on both sides of it. */
+const mostly = (good: fc.Arbitrary<string>, bad: fc.Arbitrary<string>, badWeight = 1) =>
+  fc.oneof({ arbitrary: good, weight: 6 }, { arbitrary: bad, weight: badWeight });
+
+const goodElem = fc.oneof(
+  fc.stringMatching(/^[a-z][a-z0-9]{0,6}$/),
+  pick(['yaml', 'v2', 'v3', 'x.foo', 'z09~09z', 'z~', 'com', 'prn2', 'calm1', 'a_b', 'a-b', 'A', 'Go', 'sdk.v1', 'm~x']),
+);
+const badElem = pick(['~1', 'm~1.x', 'a~12', 'CON', 'aux.c', 'com1', 'Lpt9', '.git', 'a.', '..', '', 'é', 'a+b', 'a b', 'a!b', 'a@b', "a'b", 'a:b', 'v1', 'v0', 'v2.0', 'v02']);
 const paths = fc.oneof(
   joined(pathPiece, 8),
-  fc.tuple(pick(['example.com', 'gopkg.in', 'x.y', 'Example.com', '-x.y', 'x_y.z']), joined(pathPiece, 5)).map(([a, b]) => `${a}/${b}`),
+  fc
+    .tuple(
+      mostly(pick(['example.com', 'x.y', 'gopkg.in', 'go.packages.dev', 'a-b.c9']), pick(['Example.com', '-x.y', 'x_y.z', 'localhost', 'x.y~1', '.x'])),
+      fc.array(mostly(goodElem, badElem), { minLength: 0, maxLength: 4 }),
+      mostly(pick(['', '', '/v2', '/v10', '.v0', '.v1', '.v2', '.v1-unstable']), pick(['/v1', '/v0', '/v02', '.v01', '.v0-unstable', '-unstable', '/v2.0'])),
+    )
+    .map(([d, es, suffix]) => [d, ...es].join('/') + suffix),
 );
 
 const versionPiece = pick([
@@ -47,32 +62,46 @@ const versions = fc.oneof(
 
 const two = (lo: number, hi: number) => fc.integer({ min: lo, max: hi }).map((n) => String(n).padStart(2, '0'));
 const times = fc.oneof(
-  fc
+  { weight: 4, arbitrary: fc
     .tuple(
-      fc.oneof(digits(4, 4), pick(['2024', '2023', '1900', '2000', '2100', '0000', '9999', '202', '20231', '+202', '-202'])),
-      fc.oneof(two(0, 13), pick(['1', '001', '1a'])),
-      fc.oneof(two(0, 32), pick(['1', '001'])),
-      pick(['T', 't', ' ', 'TT']),
-      fc.oneof(two(0, 25), pick(['1', '9', '001'])),
-      fc.oneof(two(0, 60), pick(['1', '001'])),
-      fc.oneof(two(0, 61), pick(['1', '001'])),
-      pick(['', '', '.', '.5', ',5', '.000', '.123456789', '.1234567891234', '.1a', ',']),
-      pick(['Z', 'Z', 'z', '', '+00:00', '-00:00', '+01:00', '-07:30', '+24:00', '+99:99', '+1:00', '+0100', '+01:0', 'Z ', 'ZZ', '+01:00x']),
+      mostly(digits(4, 4), pick(['0000', '9999', '202', '20231', '+202', '-202', '2o23'])),
+      mostly(two(1, 12), pick(['00', '13', '1', '001', '1a'])),
+      mostly(two(1, 28), pick(['00', '29', '30', '31', '32', '1', '001']), 3),
+      mostly(pick(['T']), pick(['t', ' ', 'TT', '_'])),
+      mostly(two(0, 23), pick(['24', '25', '1', '9', '001'])),
+      mostly(two(0, 59), pick(['60', '1', '001'])),
+      mostly(two(0, 59), pick(['60', '61', '1', '001'])),
+      mostly(pick(['', '', '.5', '.123456789']), pick(['.', ',5', '.000', '.1234567891234', '.1a', ',', '.0'])),
+      mostly(pick(['Z', '+00:00', '-07:30', '+05:45']), pick(['z', '', '-00:00', '+24:00', '+99:99', '+1:00', '+0100', '+01:0', 'Z ', 'ZZ', '+01:00x', '−01:00'])),
     )
-    .map(([y, mo, d, t, h, mi, s, f, z]) => `${y}-${mo}-${d}${t}${h}:${mi}:${s}${f}${z}`),
-  joined(pick(['2023', '-', '01', '02', '29', '30', 'T', ':', '00', '23', '24', '.', '5', 'Z', '+', '01:00', ' ', '9']), 12),
+    .map(([y, mo, d, t, h, mi, s, f, z]) => `${y}-${mo}-${d}${t}${h}:${mi}:${s}${f}${z}`) },
+  { weight: 1, arbitrary: joined(pick(['2023', '-', '01', '02', '29', '30', 'T', ':', '00', '23', '24', '.', '5', 'Z', '+', '01:00', ' ', '9']), 12) },
 );
 
-const modLine = pick([
-  'module example.com/m', 'module example.com/m ', 'module\texample.com/m', 'module "example.com/m"', 'module `example.com/m`',
-  "module 'example.com/m'", 'module example.com/m garbage', 'module', 'module example.com/other', 'module "example.com/\\x6d"',
-  'module "example.com/m', 'module example.com/m // comment', 'module example.com/m//comment', 'module (', 'module ( example.com/m )',
-  'module ()', '  example.com/m', ')', '(', 'go 1.21', 'go 1.21.0', 'go 1.21rc1', 'go 1', 'go v1.2', 'go 1.21 x', 'go "1.21"',
-  'require example.com/x v1.0.0', 'require (', 'toolchain go1.21.0', 'foo bar', '// comment', '/* comment */', 'module a/*b*/',
-  'module example.com/m\r', '', '\t', 'module é.com/m', 'module example.com/m\f', 'module "a\\u00e9"', 'module "a\\q"', ',', '{',
-  'module example.com/m )', 'retract v1.0.0', 'exclude example.com/x v1.0.0', 'module example.com/m\u00a0', 'module a"b',
-]);
+const modLine = mostly(
+  pick([
+    'module example.com/m', 'module "example.com/m"', 'module example.com/m // comment', 'module\texample.com/m', 'module example.com/m\r',
+    'go 1.21', 'go 1.21.0', 'go 1.21rc1', 'require example.com/x v1.0.0', 'require example.com/x/v2 v2.0.0', 'require example.com/x v1.2',
+    '// comment', '', '\t', 'toolchain go1.21.0', 'retract v1.0.0', 'retract [v1.0.0, v1.1.0] // bad', 'exclude example.com/x v1.0.0',
+    'foo bar', 'require (', ')', 'module (',
+  ]),
+  pick([
+    'module `example.com/m`', "module 'example.com/m'", 'module example.com/m garbage', 'module', 'module example.com/other', 'module "example.com/\\x6d"',
+    'module "example.com/m', 'module example.com/m//comment', 'module ( example.com/m )', 'module ()', '  example.com/m', '(', 'go 1', 'go v1.2',
+    'go 1.21 x', 'go "1.21"', 'go 01.2', '/* comment */', 'module a/*b*/', 'module é.com/m', 'module example.com/m\f', 'module "a\\u00e9"',
+    'module "a\\q"', 'module "a\\xff"', 'module "a\\377"', 'module "a\\400"', ',', '{', 'module example.com/m )', 'module example.com/m\u00a0', 'module a"b',
+    'require example.com/x master', 'require example.com/x v2.0.0', 'require example.com/x/v2 v1.0.0', 'require example.com/x/v1 v1.0.0',
+    'require "example.com/x" "v1.0.0"', 'require example.com/x', 'retract', 'replace a => b',
+  ]),
+);
 const goMods = fc.array(modLine, { minLength: 0, maxLength: 6 }).map((ls) => ls.join('\n') + (ls.length ? '\n' : ''));
+
+/** JSON with sorted keys: Go writes map keys sorted, and key order means nothing here. */
+export function canon(x: unknown): string {
+  return JSON.stringify(x, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+  );
+}
 
 function sample<T>(arb: fc.Arbitrary<T>, n: number, salt: number): T[] {
   return fc.sample(arb, { numRuns: n, seed: SEED + salt });
@@ -82,14 +111,24 @@ async function compare(requests: { fn: string; in: string[] }[]) {
   const answers = await xmodEval(requests);
   const wrong = answers
     .map((a) => ({ in: a.in, fn: a.fn, xmod: a.out, ours: ours(a.fn, a.in) }))
-    .filter((r) => JSON.stringify(r.xmod) !== JSON.stringify(r.ours));
+    .filter((r) => canon(r.xmod) !== canon(r.ours));
   expect(wrong.slice(0, 20), `seed ${SEED} (XMOD_FUZZ_SEED=${SEED} replays it)`).toEqual([]);
+  return answers;
+}
+
+/** The generated inputs must land on both sides of a rule, or agreeing would prove little. */
+function bothSides(answers: XmodCase[], fn: string, yes: (out: unknown) => boolean, min = 0.05) {
+  const outs = answers.filter((a) => a.fn === fn).map((a) => yes(a.out));
+  const share = outs.filter(Boolean).length / outs.length;
+  if (process.env.XMOD_FUZZ_DEBUG) console.log(fn, outs.length, share.toFixed(3));
+  expect(share, `${fn}: share of accepted inputs`).toBeGreaterThan(min);
+  expect(share, `${fn}: share of accepted inputs`).toBeLessThan(1 - min);
 }
 
 describe('generated inputs: ameide-pkg answers as x/mod and Go do', () => {
   it('module, import and file paths; escaping; major-version suffixes', async () => {
     const ps = [...new Set(sample(paths, RUNS * 2, 1))];
-    await compare(
+    const answers = await compare(
       ps.flatMap((p) => [
         { fn: 'CheckPath', in: [p] },
         { fn: 'CheckImportPath', in: [p] },
@@ -101,14 +140,20 @@ describe('generated inputs: ameide-pkg answers as x/mod and Go do', () => {
         { fn: 'UnescapeVersion', in: [p] },
       ]),
     );
+    bothSides(answers, 'CheckPath', (o) => o === true);
+    bothSides(answers, 'CheckImportPath', (o) => o === true);
+    bothSides(answers, 'CheckFilePath', (o) => o === true);
   });
 
   it('semver, pseudo-versions, and path/version pairs (module.Check, MatchPathMajor)', async () => {
     const vs = [...new Set(sample(versions, RUNS * 2, 2))];
     const ps = sample(paths, RUNS, 3);
     const majors = sample(pick(['', '/v2', '/v3', '.v0', '.v1', '.v2', '.v1-unstable', '.v0-unstable', '/v1', 'v2']), RUNS, 4);
-    const stamps = sample(digits(14, 14), RUNS, 5);
-    await compare([
+    // PseudoVersion takes a time.Time: only real times can be handed to it.
+    const stamps = sample(fc.date({ min: new Date('0000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }), RUNS, 5).map((d) =>
+      d.toISOString().slice(0, 19).replace(/[-T:]/g, ''),
+    );
+    const answers = await compare([
       ...vs.flatMap((v) =>
         ['IsValid', 'Canonical', 'CanonicalVersion', 'Major', 'MajorMinor', 'Prerelease', 'Build', 'IsPseudoVersion', 'PseudoVersionTime', 'PseudoVersionRev', 'PseudoVersionBase'].map((fn) => ({ fn, in: [v] })),
       ),
@@ -118,15 +163,26 @@ describe('generated inputs: ameide-pkg answers as x/mod and Go do', () => {
       ...vs.map((v, i) => ({ fn: 'Check', in: [['example.com/m', 'example.com/m/v2', 'gopkg.in/yaml.v1', 'gopkg.in/yaml.v1-unstable', 'gopkg.in/yaml.v0', 'gopkg.in/yaml.v2'][i % 6]!, v] })),
       ...vs.map((v, i) => ({ fn: 'PseudoVersion', in: [['', 'v0', 'v1', 'v2'][i % 4]!, v, stamps[i % stamps.length]!, 'abcdef123456'] })),
     ]);
+    bothSides(answers, 'IsValid', (o) => o === true);
+    bothSides(answers, 'IsPseudoVersion', (o) => o === true, 0.02);
+    bothSides(answers, 'Check', (o) => o === true, 0.02);
+    bothSides(answers, 'MatchPathMajor', (o) => o === true, 0.02);
+    // Pseudo-versions whose time stamp is no real time (month 13, Feb 30, hour 24) exist too.
+    const pseudo = answers.filter((a) => a.fn === 'PseudoVersionRev' && a.out !== null).map((a) => a.in[0]);
+    const timed = new Set(answers.filter((a) => a.fn === 'PseudoVersionTime' && a.out !== null).map((a) => a.in[0]));
+    expect(pseudo.filter((v) => !timed.has(v)).length).toBeGreaterThan(0);
+    expect(timed.size).toBeGreaterThan(0);
   });
 
   it(".info times: Go's time.Parse(time.RFC3339, s) decides, and the stored form is Go's", async () => {
     const ts = [...new Set(sample(times, RUNS * 3, 6))];
-    await compare(ts.map((t) => ({ fn: 'TimeParseRFC3339', in: [t] })));
+    const answers = await compare(ts.map((t) => ({ fn: 'TimeParseRFC3339', in: [t] })));
+    bothSides(answers, 'TimeParseRFC3339', (o) => o !== null);
   });
 
   it('go.mod module and go directives as modfile.ParseLax reads them', async () => {
     const mods = [...new Set(sample(goMods, RUNS * 2, 7))];
-    await compare(mods.map((t) => ({ fn: 'ModfileParseLax', in: [t] })));
+    const answers = await compare(mods.map((t) => ({ fn: 'ModfileParseLax', in: [t] })));
+    bothSides(answers, 'ModfileParseLax', (o) => o !== null && (o as { module: unknown }).module !== null);
   });
 });
