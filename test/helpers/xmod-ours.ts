@@ -1,5 +1,6 @@
 import { parseGoModLax } from '../../src/languages/go/gomod.js';
 import { parseGoTime } from '../../src/languages/go/gotime.js';
+import { decodeInfo } from '../../src/languages/go/info.js';
 import * as m from '../../src/languages/go/module.js';
 
 /** ameide-pkg's answer to an x/mod question, in the shape xmodeval / the table dump answer. */
@@ -60,6 +61,11 @@ export function ours(fn: string, a: string[]): unknown {
     case 'TimeParseRFC3339': {
       const t = parseGoTime(x);
       return t && { unix: t.unix, nanos: t.nanos, offset: t.offset, utcJSON: t.utcJSON };
+    }
+    case 'InfoUnmarshal': {
+      const d = decodeInfo(x);
+      // Go cannot tell an explicit zero time from none.
+      return d.ok ? { version: d.version, time: d.time === '0001-01-01T00:00:00Z' ? null : d.time } : null;
     }
     case 'ModfileParseLax': {
       const r = parseGoModLax(x);

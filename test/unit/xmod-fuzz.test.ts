@@ -103,6 +103,24 @@ export function canon(x: unknown): string {
   );
 }
 
+const oddValue = pick(['null', '5', 'true', '{}', '[]', '{"a":[1,{"b":"}"}]}', '"2023-01-01T00:00:00\\u005a"', '"v1.0.\\u0030"', '""']);
+const member = (keys: fc.Arbitrary<string>, value: fc.Arbitrary<string>) =>
+  fc.tuple(keys, mostly(value, oddValue)).map(([k, v]) => `${JSON.stringify(k).replace(/\\\\/g, '\\')}:${v}`);
+const infos = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc
+      .tuple(
+        member(mostly(pick(['Version']), pick(['version', 'VERSION', 'Verſion', 'Versi\u00f3n', 'Versio', 'V\\u0065rsion'])), pick(['v1.0.0', 'v0.0.0-20251106082752-a0e03c2d4532']).map((v) => JSON.stringify(v))),
+        member(mostly(pick(['Time']), pick(['time', 'TIME', 'Tim', 'Times', 'T\\u0069me'])), times.map((t) => JSON.stringify(t))),
+        fc.array(member(pick(['Version', 'Time', 'Origin', 'Short', 'x']), fc.oneof(times, pick(['v2.0.0'])).map((t) => JSON.stringify(t))), { maxLength: 2 }),
+        fc.boolean(),
+      )
+      .map(([v, t, extra, flip]) => `{${(flip ? [t, v, ...extra] : [v, ...extra, t]).join(',')}}`),
+  },
+  { weight: 1, arbitrary: pick(['null', ' null ', '[]', '"x"', '{', '{"Version":"v1.0.0",}', ' {"Time" : "2023-01-01T00:00:00Z" } ', '\ufeff{}', '{}']) },
+);
+
 function sample<T>(arb: fc.Arbitrary<T>, n: number, salt: number): T[] {
   return fc.sample(arb, { numRuns: n, seed: SEED + salt });
 }
@@ -178,6 +196,12 @@ describe('generated inputs: ameide-pkg answers as x/mod and Go do', () => {
     const ts = [...new Set(sample(times, RUNS * 3, 6))];
     const answers = await compare(ts.map((t) => ({ fn: 'TimeParseRFC3339', in: [t] })));
     bothSides(answers, 'TimeParseRFC3339', (o) => o !== null);
+  });
+
+  it('.info documents as cmd/go decodes them (json.Unmarshal into Version and Time)', async () => {
+    const docs = [...new Set(sample(infos, RUNS * 2, 8))];
+    const answers = await compare(docs.map((d) => ({ fn: 'InfoUnmarshal', in: [d] })));
+    bothSides(answers, 'InfoUnmarshal', (o) => o !== null && (o as { time: unknown }).time !== null);
   });
 
   it('go.mod module and go directives as modfile.ParseLax reads them', async () => {

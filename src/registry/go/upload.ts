@@ -5,8 +5,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import { parseGoMod } from '../../languages/go/gomod.js';
-import { MAX_GO_MOD, MAX_INFO, MAX_ZIP_FILE } from '../../languages/go/limits.js';
+import { parseGoModLax } from '../../languages/go/gomod.js';
+import { parseInfo } from '../../languages/go/info.js';
+import { checkStorable, MAX_GO_MOD, MAX_INFO, MAX_ZIP_FILE } from '../../languages/go/limits.js';
 import { canonicalSemver, checkModulePath, checkPathMajor, isValidSemver } from '../../languages/go/module.js';
 import { bearerToken, drain, secretEquals, sendError, sendJson } from '../http.js';
 import type { GoStorage } from './storage.js';
@@ -36,23 +37,15 @@ class HttpFailure extends Error {
   }
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-
-/** The normalized `.info` stored and served: exactly Version and Time. */
+/**
+ * The normalized `.info` stored and served: exactly Version and Time, Time as go writes it.
+ * Accepts what go's proxy client accepts (json.Unmarshal into RevInfo, time.Parse RFC 3339),
+ * with the uploaded version and a commit time (see languages/go/info.ts).
+ */
 export function normalizeInfo(raw: Buffer, version: string): Buffer {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(raw.toString('utf8'));
-  } catch {
-    throw new HttpFailure(400, 'info is not valid JSON');
-  }
-  const d = doc as { Version?: unknown; Time?: unknown };
-  if (typeof d !== 'object' || d === null) throw new HttpFailure(400, 'info must be a JSON object {"Version","Time"}');
-  if (d.Version !== version) throw new HttpFailure(400, `info Version ${JSON.stringify(d.Version)} does not match version ${version}`);
-  if (typeof d.Time !== 'string' || !RFC3339.test(d.Time) || Number.isNaN(Date.parse(d.Time))) {
-    throw new HttpFailure(400, `info Time ${JSON.stringify(d.Time)} is not an RFC 3339 time`);
-  }
-  return Buffer.from(JSON.stringify({ Version: version, Time: d.Time }) + '\n');
+  const r = parseInfo(raw, version);
+  if (!r.ok) throw new HttpFailure(400, r.reason, 'send {"Version":"<version>","Time":"<RFC 3339 commit time, e.g. 2025-11-06T08:27:52Z>"}');
+  return Buffer.from(r.normalized);
 }
 
 export async function handleUpload(req: IncomingMessage, res: ServerResponse, opts: UploadOptions): Promise<void> {
@@ -194,17 +187,24 @@ async function validateAndStore(parts: Parts, opts: UploadOptions, maxZip: numbe
   if (missing.length) throw new HttpFailure(400, `missing multipart field(s): ${missing.join(', ')}`, 'fields: module, version, info, mod, zip');
   const module = parts.fields.module!;
   const version = parts.fields.version!;
+  // module.Check + canonical form: exactly what go asks a proxy for.
   const badPath = checkModulePath(module);
   if (badPath) throw new HttpFailure(400, `invalid module path ${JSON.stringify(module)}: ${badPath}`);
   if (!isValidSemver(version) || canonicalSemver(version) !== version) {
-    throw new HttpFailure(400, `version ${JSON.stringify(version)} is not a canonical Go version (vX.Y.Z[-pre])`);
+    throw new HttpFailure(400, `version ${JSON.stringify(version)} is not a canonical Go version (vX.Y.Z[-pre][+incompatible])`);
   }
   const badMajor = checkPathMajor(version, module);
   if (badMajor) throw new HttpFailure(400, badMajor);
+  const unstorable = checkStorable(module, version);
+  if (unstorable) throw new HttpFailure(400, `module path or version too long to store: ${unstorable}`, 'use shorter path elements or prerelease identifiers');
   const info = normalizeInfo(parts.files.info!, version);
   const mod = parts.files.mod!;
-  const modModule = parseGoMod(mod.toString('utf8')).module;
-  if (modModule !== module) throw new HttpFailure(400, `go.mod says module ${JSON.stringify(modModule)}, upload is for ${module}`);
+  // A dependency's go.mod as go reads it: modfile.ParseLax (one module line, valid syntax, …).
+  const parsedMod = parseGoModLax(mod.toString('utf8'));
+  if (!parsedMod.ok) throw new HttpFailure(400, `go.mod is not one go can read: ${parsedMod.error}`);
+  if (parsedMod.module !== module) {
+    throw new HttpFailure(400, `go.mod says module ${JSON.stringify(parsedMod.module ?? '')}, upload is for ${module}`);
+  }
 
   let inspected;
   try {

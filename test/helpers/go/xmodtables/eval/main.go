@@ -108,6 +108,28 @@ func answer(fn string, in []string) (interface{}, error) {
 			utc = s
 		}
 		return map[string]interface{}{"unix": t.Unix(), "nanos": t.Nanosecond(), "offset": offset, "utcJSON": utc}, nil
+	case "InfoUnmarshal":
+		// An .info document as cmd/go's proxy client decodes it (json.Unmarshal into RevInfo's
+		// Version and Time).
+		var info struct {
+			Version string
+			Time    time.Time
+		}
+		if err := json.Unmarshal([]byte(arg(0)), &info); err != nil {
+			return nil, nil
+		}
+		res := map[string]interface{}{"version": info.Version, "time": nil}
+		if !info.Time.IsZero() {
+			res["time"] = "!unwritable"
+			if b, err := info.Time.UTC().MarshalJSON(); err == nil {
+				var s string
+				if err := json.Unmarshal(b, &s); err != nil {
+					return nil, err
+				}
+				res["time"] = s
+			}
+		}
+		return res, nil
 	case "ModfileParseLax":
 		// A dependency's go.mod exactly as the go command reads one (cmd/go modload and
 		// modfetch call modfile.ParseLax(name, data, nil)).
