@@ -19,6 +19,8 @@ import { parseGoTimeResult } from './gotime.js';
  */
 export type InfoResult = { ok: true; normalized: string; time: string } | { ok: false; reason: string };
 
+const clip = (s: string) => (s.length > 60 ? `${s.slice(0, 57)}...` : s);
+
 /** encoding/json's field-name match for the ASCII field names of RevInfo. */
 function keyMatches(field: string, key: string): boolean {
   if (key === field) return true;
@@ -109,7 +111,7 @@ export function decodeInfo(text: string): { ok: true; version: string; time: str
     if (field === 'Version') {
       const val: unknown = JSON.parse(rawValue);
       if (val === null) continue; // json: null leaves a string field as it was
-      if (typeof val !== 'string') return { ok: false, reason: `info Version must be a string, not ${rawValue}` };
+      if (typeof val !== 'string') return { ok: false, reason: `info Version must be a string, not ${clip(rawValue)}` };
       version = val;
     } else if (field === 'Time') {
       if (rawValue === 'null') continue;
@@ -118,7 +120,7 @@ export function decodeInfo(text: string): { ok: true; version: string; time: str
       const parsed = inner === null || inner.includes('\\') ? null : parseGoTimeResult(inner);
       if (!parsed?.ok) {
         const why = parsed && !parsed.ok ? ` (${parsed.reason})` : '';
-        return { ok: false, reason: `info Time ${rawValue} is not a time go accepts: time.Parse(time.RFC3339) refuses it${why}` };
+        return { ok: false, reason: `info Time ${clip(rawValue)} is not an RFC 3339 time go accepts${why}` };
       }
       time = parsed.time.utcJSON ?? '!unwritable';
     }
@@ -130,7 +132,7 @@ export function decodeInfo(text: string): { ok: true; version: string; time: str
 export function parseInfo(raw: Buffer, version: string): InfoResult {
   const d = decodeInfo(raw.toString('utf8'));
   if (!d.ok) return d;
-  if (d.version !== version) return { ok: false, reason: `info Version ${JSON.stringify(d.version)} does not match version ${version}` };
+  if (d.version !== version) return { ok: false, reason: `info Version ${clip(JSON.stringify(d.version))} does not match version ${version}` };
   if (d.time === null) return { ok: false, reason: 'info has no Time: send {"Version","Time"} with the commit time in RFC 3339' };
   if (d.time === '!unwritable') return { ok: false, reason: 'info Time lies outside years 0000-9999 in UTC, which go cannot write back' };
   return { ok: true, time: d.time, normalized: JSON.stringify({ Version: version, Time: d.time }) + '\n' };
