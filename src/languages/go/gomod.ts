@@ -36,21 +36,33 @@ interface Line {
   tokens: string[];
   line: number;
 }
-type Stmt = { type: 'line'; line: Line } | { type: 'block'; tokens: string[]; lines: Line[]; line: number };
+/** A statement: a line, or one line of a ( ) block (block tokens = the tokens before the paren). */
+type Stmt = { type: 'line'; line: Line } | { type: 'blockLine'; tokens: string[]; line: Line };
 
 class SyntaxFailure extends Error {}
 
 const PUNCT = '\n()[]{},';
 const isEOL = (k: Kind) => k === 'EOF' || k === 'EOLCOMMENT' || k === '\n';
 
-/** modfile isIdent: printable (Go's unicode.IsPrint), not space, not ( ) [ ] { } , */
-function isIdent(c: string): boolean {
-  return c !== '' && !'()[]{},'.includes(c) && /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(c);
+/**
+ * modfile isIdent: printable (Go's unicode.IsPrint), not space, not ( ) [ ] { } ,
+ * ASCII is answered from a table: a 16 MiB go.mod is scanned character by character.
+ */
+const ASCII_IDENT = Array.from({ length: 128 }, (_, c) => c > 0x20 && c < 0x7f && !'()[]{},'.includes(String.fromCharCode(c)));
+function isIdentCp(cp: number): boolean {
+  if (cp < 0x80) return ASCII_IDENT[cp]!;
+  return /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(String.fromCodePoint(cp));
 }
+
+const SLASH = 0x2f;
+const STAR = 0x2a;
+const NL = 0x0a;
 
 class Lexer {
   private pos = 0;
   private lineNo = 1;
+  /** Has the current line produced a token yet? */
+  private tokenOnLine = false;
   token!: Tok;
 
   constructor(private readonly text: string) {
@@ -60,21 +72,19 @@ class Lexer {
   private fail(msg: string): never {
     throw new SyntaxFailure(`go.mod:${this.lineNo}: ${msg}`);
   }
-  private eof(): boolean {
-    return this.pos >= this.text.length;
+  private at(i: number): number {
+    return this.text.charCodeAt(i); // NaN past the end
   }
-  private peekRune(): string {
-    if (this.eof()) return '';
-    return String.fromCodePoint(this.text.codePointAt(this.pos)!);
+  /** Advance over one rune (a surrogate pair counts as one). */
+  private skipRune(): void {
+    const c = this.at(this.pos);
+    if (c === NL) this.lineNo++;
+    this.pos += c >= 0xd800 && c <= 0xdbff && this.at(this.pos + 1) >= 0xdc00 && this.at(this.pos + 1) <= 0xdfff ? 2 : 1;
   }
-  private peekPrefix(p: string): boolean {
-    return this.text.startsWith(p, this.pos);
-  }
-  private readRune(): string {
-    const c = this.peekRune();
-    this.pos += c.length;
-    if (c === '\n') this.lineNo++;
-    return c;
+
+  private emit(kind: Kind, start: number, line: number): void {
+    this.token = { kind, text: this.text.slice(start, this.pos), line };
+    this.tokenOnLine = kind !== '\n';
   }
 
   lex(): Tok {
@@ -84,68 +94,81 @@ class Lexer {
   }
 
   private readToken(): void {
-    while (!this.eof()) {
-      const c = this.peekRune();
-      if (c === ' ' || c === '\t' || c === '\r') {
-        this.readRune();
+    const text = this.text;
+    while (this.pos < text.length) {
+      const c = this.at(this.pos);
+      if (c === 0x20 || c === 0x09 || c === 0x0d) {
+        this.pos++;
         continue;
       }
-      if (this.peekPrefix('//')) {
-        const start = this.pos;
-        const line = this.lineNo;
+      if (c === SLASH && this.at(this.pos + 1) === SLASH) {
         // A comment alone on its line is a statement-level comment; after tokens, a suffix.
-        // (Whatever precedes it on the line has lexed, so it is tokens or spaces/tabs/CRs.)
-        const lineStart = this.text.lastIndexOf('\n', start - 1) + 1;
-        const suffix = /[^ \t\r]/.test(this.text.slice(lineStart, start));
-        while (!this.eof() && this.readRune() !== '\n') {
-          /* consume */
-        }
-        const text = this.text.slice(start, this.pos).replace(/\r?\n$/, '');
-        this.token = { kind: suffix ? 'EOLCOMMENT' : 'COMMENT', text, line };
+        // (Go looks for non-space text before it on the line; what precedes it there has
+        // lexed, so that text is exactly the tokens this line has produced.)
+        const line = this.lineNo;
+        const kind = this.tokenOnLine ? 'EOLCOMMENT' : 'COMMENT';
+        const nl = text.indexOf('\n', this.pos);
+        this.pos = nl < 0 ? text.length : nl + 1;
+        if (nl >= 0) this.lineNo++;
+        this.tokenOnLine = false;
+        this.token = { kind, text: '', line }; // comment text is not needed for any rule here
         return;
       }
-      if (this.peekPrefix('/*')) this.fail('mod files must use // comments (not /* */ comments)');
+      if (c === SLASH && this.at(this.pos + 1) === STAR) this.fail('mod files must use // comments (not /* */ comments)');
       break;
     }
     const start = this.pos;
     const line = this.lineNo;
-    const done = (kind: Kind) => {
-      this.token = { kind, text: this.text.slice(start, this.pos), line };
-    };
-    if (this.eof()) return done('EOF');
-    const c = this.peekRune();
-    if (PUNCT.includes(c)) {
-      this.readRune();
-      return done(c as Kind);
+    const done = (kind: Kind) => this.emit(kind, start, line);
+    if (this.pos >= text.length) return done('EOF');
+    const c = this.at(this.pos);
+    if (c < 0x80 && PUNCT.includes(text[this.pos]!)) {
+      this.skipRune();
+      return done(text[start] as Kind);
     }
-    if (c === '"' || c === '`') {
-      this.readRune();
+    if (c === 0x22 || c === 0x60) {
+      this.pos++;
       for (;;) {
-        if (this.eof()) this.fail('unexpected EOF in string');
-        if (this.peekRune() === '\n') this.fail('unexpected newline in string');
-        const r = this.readRune();
+        if (this.pos >= text.length) this.fail('unexpected EOF in string');
+        const r = this.at(this.pos);
+        if (r === NL) this.fail('unexpected newline in string');
+        this.pos++;
         if (r === c) break;
-        if (r === '\\' && c !== '`') {
-          if (this.eof()) this.fail('unexpected EOF in string');
-          this.readRune();
+        if (r === 0x5c && c !== 0x60) {
+          if (this.pos >= text.length) this.fail('unexpected EOF in string');
+          this.skipRune(); // whatever follows a backslash, even a newline, belongs to the string
         }
       }
       return done('STRING');
     }
-    if (!isIdent(c)) this.fail(`unexpected input character ${JSON.stringify(c)}`);
-    while (isIdent(this.peekRune())) {
-      if (this.peekPrefix('//')) break;
-      if (this.peekPrefix('/*')) this.fail('mod files must use // comments (not /* */ comments)');
-      this.readRune();
+    if (!isIdentCp(text.codePointAt(this.pos)!)) this.fail(`unexpected input character ${JSON.stringify(String.fromCodePoint(text.codePointAt(this.pos)!))}`);
+    while (this.pos < text.length) {
+      const r = this.at(this.pos);
+      if (r < 0x80) {
+        if (!ASCII_IDENT[r]) break;
+        if (r === SLASH) {
+          const n = this.at(this.pos + 1);
+          if (n === SLASH) break;
+          if (n === STAR) this.fail('mod files must use // comments (not /* */ comments)');
+        }
+        this.pos++;
+      } else {
+        if (!isIdentCp(text.codePointAt(this.pos)!)) break;
+        this.skipRune();
+      }
     }
     done('IDENT');
   }
 }
 
-/** modfile's parseFile / parseStmt / parseLineBlock / parseLine, keeping only tokens. */
-function parseSyntax(text: string): Stmt[] {
+/**
+ * modfile's parseFile / parseStmt / parseLineBlock / parseLine, keeping only tokens. Each
+ * statement goes to `onStmt` as soon as it is complete (no syntax tree of a 16 MiB file); a
+ * syntax error anywhere still fails the whole file, as in modfile.
+ */
+function parseSyntax(text: string, onStmt: (st: Stmt) => void): void {
   const lx = new Lexer(text);
-  const stmts: Stmt[] = [];
+  const stmts = { push: onStmt };
   const parseLine = (): Line => {
     const first = lx.lex();
     const tokens = [first.text];
@@ -155,8 +178,7 @@ function parseSyntax(text: string): Stmt[] {
       tokens.push(t.text);
     }
   };
-  const parseLineBlock = (tokens: string[], line: number): Stmt => {
-    const lines: Line[] = [];
+  const parseLineBlock = (tokens: string[], line: number): void => {
     for (;;) {
       const k = lx.token.kind;
       if (k === 'EOLCOMMENT' || k === '\n' || k === 'COMMENT') lx.lex();
@@ -165,8 +187,8 @@ function parseSyntax(text: string): Stmt[] {
         const r = lx.lex();
         if (!isEOL(lx.token.kind)) throw new SyntaxFailure(`go.mod:${r.line}: syntax error (expected newline after closing paren)`);
         lx.lex();
-        return { type: 'block', tokens, lines, line };
-      } else lines.push(parseLine());
+        return;
+      } else stmts.push({ type: 'blockLine', tokens, line: parseLine() });
     }
   };
   const parseStmt = () => {
@@ -181,14 +203,14 @@ function parseSyntax(text: string): Stmt[] {
       if (t.kind === '(') {
         const next = lx.token.kind;
         if (isEOL(next)) {
-          stmts.push(parseLineBlock(tokens, first.line));
+          parseLineBlock(tokens, first.line);
           return;
         }
         if (next === ')') {
           const rparen = lx.lex();
           if (isEOL(lx.token.kind)) {
             lx.lex();
-            stmts.push({ type: 'block', tokens, lines: [], line: first.line });
+            // An empty block: nothing to judge.
             return;
           }
           tokens.push(t.text, rparen.text); // '( )' in the middle of a line
@@ -201,7 +223,7 @@ function parseSyntax(text: string): Stmt[] {
   for (;;) {
     const k = lx.token.kind;
     if (k === '\n' || k === 'COMMENT') lx.lex();
-    else if (k === 'EOF') return stmts;
+    else if (k === 'EOF') return;
     else parseStmt();
   }
 }
@@ -214,40 +236,51 @@ function parseSyntax(text: string): Stmt[] {
 function goUnquote(tok: string): string | null {
   if (tok.length < 2 || tok[0] !== '"' || tok[tok.length - 1] !== '"') return null;
   const s = tok.slice(1, -1);
-  const out: Buffer[] = [];
-  const simple: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', '"': '"' };
-  for (let i = 0; i < s.length; ) {
-    const c = String.fromCodePoint(s.codePointAt(i)!);
-    if (c === '"' || c === '\n') return null;
-    if (c !== '\\') {
-      out.push(Buffer.from(c, 'utf8'));
-      i += c.length;
-      continue;
+  // The lexer ends a string at its first unescaped quote; a newline can only follow a backslash.
+  if (s.includes('\n')) return null;
+  if (!s.includes('\\')) return s;
+  const out = Buffer.alloc(s.length * 3);
+  let n = 0;
+  const simple: Record<string, number> = { a: 7, b: 8, f: 12, n: 10, r: 13, t: 9, v: 11, '\\': 92, '"': 34 };
+  const hexAt = (i: number, len: number): number | null => {
+    let v = 0;
+    for (let k = i; k < i + len; k++) {
+      const c = s.charCodeAt(k);
+      const d = c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1;
+      if (d < 0) return null;
+      v = v * 16 + d;
     }
+    return v;
+  };
+  for (let i = 0; i < s.length; ) {
+    const bs = s.indexOf('\\', i);
+    const end = bs < 0 ? s.length : bs;
+    if (end > i) n += out.write(s.slice(i, end), n, 'utf8');
+    if (bs < 0) break;
+    i = bs;
     const e = s[i + 1];
     if (e === undefined) return null;
     if (e in simple) {
-      out.push(Buffer.from(simple[e]!, 'utf8'));
+      out[n++] = simple[e]!;
       i += 2;
     } else if (e === 'x' || e === 'u' || e === 'U') {
-      const n = e === 'x' ? 2 : e === 'u' ? 4 : 8;
-      const hex = s.slice(i + 2, i + 2 + n);
-      if (!new RegExp(`^[0-9A-Fa-f]{${n}}$`).test(hex)) return null;
-      const v = parseInt(hex, 16);
-      if (e === 'x') out.push(Buffer.from([v]));
+      const len = e === 'x' ? 2 : e === 'u' ? 4 : 8;
+      const v = hexAt(i + 2, len);
+      if (v === null) return null;
+      if (e === 'x') out[n++] = v;
       else {
         if (v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) return null;
-        out.push(Buffer.from(String.fromCodePoint(v), 'utf8'));
+        n += out.write(String.fromCodePoint(v), n, 'utf8');
       }
-      i += 2 + n;
+      i += 2 + len;
     } else if (e >= '0' && e <= '7') {
       const oct = s.slice(i + 1, i + 4);
       if (!/^[0-7]{3}$/.test(oct) || parseInt(oct, 8) > 255) return null;
-      out.push(Buffer.from([parseInt(oct, 8)]));
+      out[n++] = parseInt(oct, 8);
       i += 4;
     } else return null;
   }
-  return Buffer.concat(out).toString('utf8');
+  return out.subarray(0, n).toString('utf8');
 }
 
 /** modfile parseString: "quoted" via strconv.Unquote, else no quote characters at all. */
@@ -265,19 +298,15 @@ const LAX_GO_VERSION_RE = /^v?(([1-9][0-9]*)\.(0|[1-9][0-9]*))([^0-9].*)$/;
 
 /** modfile.ParseLax(…, nil) for the module, go and require directives. */
 export function parseGoModLax(text: string): GoModParse {
-  let stmts: Stmt[];
-  try {
-    stmts = parseSyntax(text);
-  } catch (err) {
-    if (err instanceof SyntaxFailure) return { ok: false, error: err.message };
-    throw err;
-  }
   let module: string | null = null;
   let sawModule = false;
   let goVersion: string | null = null;
   const errors: string[] = [];
+  let errorCount = 0;
   const add = (verb: string, args: string[], line: number) => {
-    const errorf = (msg: string) => errors.push(`go.mod:${line}: ${msg}`);
+    const errorf = (msg: string) => {
+      if (errorCount++ < 3) errors.push(`go.mod:${line}: ${msg}`);
+    };
     switch (verb) {
       case 'go': {
         if (goVersion !== null) return errorf('repeated go statement');
@@ -317,13 +346,19 @@ export function parseGoModLax(text: string): GoModParse {
     }
     // Everything else is for main modules only (or newer go commands): ParseLax ignores it.
   };
-  for (const st of stmts) {
+  const onStmt = (st: Stmt) => {
     if (st.type === 'line') add(st.line.tokens[0]!, st.line.tokens.slice(1), st.line.line);
     else if (st.tokens.length === 1 && ['module', 'require', 'exclude', 'replace', 'retract'].includes(st.tokens[0]!)) {
-      for (const l of st.lines) add(st.tokens[0]!, l.tokens, l.line);
+      add(st.tokens[0]!, st.line.tokens, st.line.line);
     }
+  };
+  try {
+    parseSyntax(text, onStmt);
+  } catch (err) {
+    if (err instanceof SyntaxFailure) return { ok: false, error: err.message };
+    throw err;
   }
-  if (errors.length) return { ok: false, error: errors.join('; ') };
+  if (errorCount) return { ok: false, error: errors.join('; ') + (errorCount > errors.length ? `; and ${errorCount - errors.length} more` : '') };
   return { ok: true, module, goVersion };
 }
 
