@@ -16,6 +16,20 @@ interface ServeFlags {
   pythonStorage?: string;
   pythonAuthFile?: string;
   quiet?: boolean;
+  requestTimeout: string;
+  headersTimeout: string;
+  idleTimeout: string;
+  shutdownTimeout: string;
+}
+
+/** "30s", "15m", "500ms", "1h"; a bare number is seconds. */
+export function parseDuration(flag: string, text: string, allowZero = false): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  const ms = m ? Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms']) : NaN;
+  if (!Number.isSafeInteger(ms) || ms > 2 ** 31 - 1 || (ms === 0 && !allowZero)) {
+    throw usageError(`${flag} must be a duration like 30s, 15m or 500ms${allowZero ? ' (0: no limit)' : ''} (got ${JSON.stringify(text)})`);
+  }
+  return ms;
 }
 
 /** Reads a secret file; warns (one line) when its mode lets group or others read it. */
@@ -49,7 +63,11 @@ export function registerRegistry(program: Command): void {
     .option('--python-storage <dir>', 'storage for the Python index (default <storage>/.pypi)')
     .option('--python-auth-file <file>', 'require HTTP Basic auth for Python uploads ("user:password" in this file)')
     .option('--quiet', 'do not log requests')
-    .addHelpText('after', '\nThe first line on stdout is "listening on http://HOST:PORT". SIGTERM/SIGINT stop accepting, finish in-flight uploads, exit 0.')
+    .option('--request-timeout <duration>', 'a whole request (headers + body) must arrive within this; 0: no limit', '15m')
+    .option('--headers-timeout <duration>', 'request line and headers must arrive within this', '30s')
+    .option('--idle-timeout <duration>', 'cut off a client that neither sends nor reads for this long (a stalled upload)', '60s')
+    .option('--shutdown-timeout <duration>', 'on SIGTERM/SIGINT, wait this long for in-flight requests, then close them', '30s')
+    .addHelpText('after', '\nThe first line on stdout is "listening on http://HOST:PORT". SIGTERM/SIGINT stop accepting, finish in-flight requests for up to --shutdown-timeout, close the rest, exit 0 (a second signal closes at once).')
     .action(
       action(async (opts: ServeFlags, cmd: Command) => {
         const ctx = commandContext(cmd);
@@ -60,6 +78,12 @@ export function registerRegistry(program: Command): void {
           maxZipBytes = Number(opts.maxZipBytes);
           if (!Number.isSafeInteger(maxZipBytes) || maxZipBytes <= 0) throw usageError('--max-zip-bytes must be a positive integer');
         }
+        const timeouts = {
+          requestMs: parseDuration('--request-timeout', opts.requestTimeout, true),
+          headersMs: parseDuration('--headers-timeout', opts.headersTimeout),
+          idleMs: parseDuration('--idle-timeout', opts.idleTimeout),
+        };
+        const shutdownMs = parseDuration('--shutdown-timeout', opts.shutdownTimeout, true);
         const warn = (line: string) => ctx.out.warn(line);
         const token = opts.tokenFile ? await readSecretFile(opts.tokenFile, '--token-file', warn) : undefined;
         if (!token && !isLoopback(opts.host)) warn(`UNAUTHENTICATED: listening on ${opts.host} without --token-file — anyone who can reach this port can upload; pass --token-file <file> or --host 127.0.0.1`);
@@ -78,16 +102,20 @@ export function registerRegistry(program: Command): void {
         }
         const { startRegistry } = await import('../registry/server.js');
         const log = opts.quiet ? undefined : (line: string) => ctx.out.info(`[${new Date().toISOString()}] ${line}`);
-        const running = await startRegistry({ storage: resolve(opts.storage), host: opts.host, port, readApi: opts.readApi, token, maxZipBytes, python, log });
+        const running = await startRegistry({ storage: resolve(opts.storage), host: opts.host, port, readApi: opts.readApi, token, maxZipBytes, python, log, timeouts });
         process.stdout.write(`listening on ${running.url}\n`);
         await new Promise<void>((done) => {
+          let signals = 0;
           const stop = (sig: string) => {
-            ctx.out.info(`${sig}: finishing in-flight requests`);
-            running.close().then(done);
+            if (signals++ === 0) ctx.out.info(`${sig}: finishing in-flight requests (up to ${opts.shutdownTimeout})`);
+            else ctx.out.info(`${sig}: closing remaining connections now`);
+            running.close(signals === 1 ? shutdownMs : 0).then(done);
           };
-          process.once('SIGTERM', () => stop('SIGTERM'));
-          process.once('SIGINT', () => stop('SIGINT'));
+          process.on('SIGTERM', () => stop('SIGTERM'));
+          process.on('SIGINT', () => stop('SIGINT'));
         });
+        // Whatever a cut-off handler may still hold must not keep the process from exiting.
+        setTimeout(() => process.exit(0), 1_000).unref();
         return 0;
       }),
     );

@@ -42,37 +42,71 @@ export interface Refusal {
   status: number;
   error: string;
   detail?: string;
+  /** Extra response headers, e.g. `www-authenticate` on a 401. */
+  headers?: Record<string, string>;
+}
+
+/** How long a refused request's body is still read (and discarded) after the answer. */
+export interface Linger {
+  bytes: number;
+  ms: number;
+}
+export const DEFAULT_LINGER: Linger = { bytes: 64 << 20, ms: 5_000 };
+
+/**
+ * Answer a request whose body has not been (fully) read, so that the client reads the answer
+ * instead of a connection reset:
+ *  - the complete JSON error (with Content-Length and `Connection: close`) is written at once;
+ *  - the response is NOT ended yet: ending it makes node close the socket, and a socket
+ *    closed with unread request bytes is answered by the kernel with a RST, which can destroy
+ *    the answer in the client's receive buffer before the client reads it;
+ *  - instead the rest of the body is read and discarded ("lingering close") until it ends,
+ *    the client goes away, or `linger` (bytes or time) is used up; then the response ends and
+ *    the connection closes.
+ * A client that sent `Expect: 100-continue` got no "100 Continue", so it sends no body and
+ * simply reads the answer and closes. Never throws; resolves when the exchange is over.
+ */
+export async function refuse(req: IncomingMessage, res: ServerResponse, r: Refusal, linger: Linger = DEFAULT_LINGER): Promise<void> {
+  if (res.headersSent || res.destroyed) {
+    res.destroy();
+    return;
+  }
+  const data = JSON.stringify(r.detail ? { error: r.error, detail: r.detail } : { error: r.error }) + '\n';
+  res.shouldKeepAlive = false;
+  res.writeHead(r.status, { ...r.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), connection: 'close' });
+  if (req.complete) return void res.end(data);
+  res.write(data);
+  await drain(req, linger.bytes, linger.ms);
+  res.end();
 }
 
 /**
- * Answer a request whose body has not been read: the JSON error with `Connection: close`,
- * then the rest of the body is read and discarded (up to `lingerBytes`) so the client, still
- * sending, reads the answer instead of a connection reset. Resolves when the socket is done.
+ * Read and discard a request body until it ends, the connection closes, `maxBytes` have
+ * been read or `maxMs` have passed — then give up on the connection (destroy it) unless the
+ * body ended. Never rejects.
  */
-export async function refuse(req: IncomingMessage, res: ServerResponse, r: Refusal, lingerBytes = 64 << 20): Promise<void> {
-  res.shouldKeepAlive = false;
-  sendError(res, r.status, r.error, r.detail);
-  if (!req.complete) await drain(req, lingerBytes);
-}
-
-/** Read and discard up to `max` bytes of a request body, then give up on the connection. */
-export function drain(req: IncomingMessage, max: number): Promise<void> {
+export function drain(req: IncomingMessage, maxBytes: number, maxMs = DEFAULT_LINGER.ms): Promise<void> {
   return new Promise((resolve) => {
+    if (req.complete || req.destroyed) return resolve();
     let n = 0;
-    const done = () => {
-      req.removeAllListeners('data');
+    let settled = false;
+    const done = (giveUp: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.off('data', onData);
+      if (giveUp) req.socket?.destroy();
       resolve();
     };
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer) => {
       n += c.length;
-      if (n > max) {
-        req.destroy();
-        done();
-      }
-    });
-    req.on('end', done);
-    req.on('error', done);
-    req.on('close', done);
+      if (n > maxBytes) done(true);
+    };
+    const timer = setTimeout(() => done(true), maxMs);
+    req.on('data', onData);
+    req.once('end', () => done(false));
+    req.once('error', () => done(true));
+    req.once('close', () => done(!req.complete));
     req.resume();
   });
 }

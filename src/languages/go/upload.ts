@@ -58,6 +58,8 @@ export async function multipartBody(u: ModuleUpload, onProgress?: (sent: number,
       onProgress?.(sent, zipSize);
     });
     zip.on('error', (e) => out.destroy(e));
+    // The server may answer (401/413) before the body is sent: stop reading the zip then.
+    out.on('close', () => zip.destroy());
     zip.on('end', () => out.end(tail));
     zip.pipe(out, { end: false });
     return out;
@@ -92,6 +94,13 @@ export async function uploadModule(
   if (res.status === 201 || res.status === 200) return { status: res.status, h1: doc.h1 };
   const reason = doc.error ?? res.text.slice(0, 200).trim();
   if (res.status === 409) throw failure(`${u.module}@${u.version} already exists in the registry with different content (409: ${reason}); versions are immutable — commit and publish a new snapshot`);
-  if (res.status === 401) throw failure(`registry refused the upload (401: ${reason}); check GO_REGISTRY_TOKEN`);
+  if (res.status === 401) {
+    throw failure(
+      opts.token
+        ? `GO_REGISTRY_TOKEN rejected (401): the registry refused the token (${reason}); set it to the token the registry serves with (registry serve --token-file)`
+        : `the registry requires a token (401: ${reason}); set GO_REGISTRY_TOKEN`,
+    );
+  }
+  if (res.status === 413) throw failure(`${u.module}@${u.version} is too large for the registry (413): ${reason}${doc.detail ? ` — ${doc.detail}` : ''}; shrink the module or raise the registry's --max-zip-bytes`);
   throw failure(`registry refused ${u.module}@${u.version} (${res.status}: ${reason}${doc.detail ? ` — ${doc.detail}` : ''})`);
 }

@@ -55,6 +55,7 @@ export async function uploadDist(u: PythonUpload, dist: BuiltDist): Promise<'pub
     out.write(head);
     const f = createReadStream(dist.path);
     f.on('error', (e) => out.destroy(e));
+    out.on('close', () => f.destroy());
     f.on('end', () => out.end(tail));
     f.pipe(out, { end: false });
     return out;
@@ -84,7 +85,8 @@ export async function uploadDist(u: PythonUpload, dist: BuiltDist): Promise<'pub
     if (u.indexUrl && (await servedSha256(u.indexUrl, u.name, dist.filename)) === sha256) return 'already-present';
     throw failure(`${dist.filename} already exists on the index with different content (${res.status}: ${reason}); file names are never reused — commit and publish a new snapshot`);
   }
-  if (res.status === 401 || res.status === 403) throw failure(`index refused the credentials (${res.status}: ${reason}); check TWINE_USERNAME/TWINE_PASSWORD`);
+  if (res.status === 401 || res.status === 403) throw failure(`TWINE_USERNAME/TWINE_PASSWORD rejected (${res.status}): the index refused the credentials (${reason})`);
+  if (res.status === 413) throw failure(`${dist.filename} is too large for the index (413): ${reason}`);
   throw failure(`index refused ${dist.filename} (${res.status}: ${reason})`);
 }
 

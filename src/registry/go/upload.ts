@@ -4,12 +4,12 @@ import { rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { parseGoModLax } from '../../languages/go/gomod.js';
 import { parseInfo } from '../../languages/go/info.js';
 import { checkStorable, MAX_GO_MOD, MAX_INFO, MAX_ZIP_FILE } from '../../languages/go/limits.js';
 import { canonicalSemver, checkModulePath, checkPathMajor, isValidSemver } from '../../languages/go/module.js';
-import { bearerToken, drain, secretEquals, sendError, sendJson } from '../http.js';
+import { bearerToken, refuse, secretEquals, sendError, sendJson, type Refusal } from '../http.js';
 import type { GoStorage } from './storage.js';
 import { inspectModuleZip, ZipRejection } from './zip-inspect.js';
 import { failpoint } from '../../util/failpoint.js';
@@ -48,28 +48,38 @@ export function normalizeInfo(raw: Buffer, version: string): Buffer {
   return Buffer.from(r.normalized);
 }
 
-export async function handleUpload(req: IncomingMessage, res: ServerResponse, opts: UploadOptions): Promise<void> {
-  const maxZip = opts.maxZipBytes ?? MAX_ZIP_FILE;
-  const maxBody = maxZip + MAX_GO_MOD + MAX_INFO + (1 << 20);
+/** The body limit implied by the zip limit: zip + go.mod + .info + multipart overhead. */
+const maxBodyFor = (maxZip: number) => maxZip + MAX_GO_MOD + MAX_INFO + (1 << 20);
+
+/**
+ * What can be refused from the headers alone, before a body byte is read: a missing or wrong
+ * bearer token (401), a declared Content-Length over the limit (413), a body that is not
+ * multipart (400). The server calls it at header time (and for `Expect: 100-continue`).
+ */
+export function uploadPreflight(req: IncomingMessage, opts: UploadOptions): Refusal | null {
   if (opts.token !== undefined) {
     const given = bearerToken(req);
-    if (given === null || !secretEquals(given, opts.token)) {
-      await drain(req, 1 << 20);
-      return sendError(res, 401, 'unauthorized', 'send Authorization: Bearer <token>');
-    }
+    if (given === null || !secretEquals(given, opts.token)) return { status: 401, error: 'unauthorized', detail: 'send Authorization: Bearer <token>' };
   }
+  const maxZip = opts.maxZipBytes ?? MAX_ZIP_FILE;
   const declared = Number(req.headers['content-length'] ?? NaN);
-  if (Number.isFinite(declared) && declared > maxBody) {
-    await drain(req, 0);
-    return sendError(res, 413, `request body of ${declared} bytes is over the limit`, `module zips may be at most ${maxZip} bytes`);
+  if (Number.isFinite(declared) && declared > maxBodyFor(maxZip)) {
+    return { status: 413, error: `request body of ${declared} bytes is over the limit`, detail: `module zips may be at most ${maxZip} bytes` };
   }
-  if (!/^multipart\/form-data/i.test(req.headers['content-type'] ?? '')) {
-    await drain(req, 1 << 20);
-    return sendError(res, 400, 'expected multipart/form-data', 'fields: module, version, info, mod, zip');
-  }
+  if (!/^multipart\/form-data/i.test(req.headers['content-type'] ?? '')) return { status: 400, error: 'expected multipart/form-data', detail: 'fields: module, version, info, mod, zip' };
+  return null;
+}
+
+export async function handleUpload(req: IncomingMessage, res: ServerResponse, opts: UploadOptions): Promise<void> {
+  const maxZip = opts.maxZipBytes ?? MAX_ZIP_FILE;
+  // Normally already asked by the server at header time; cheap enough to hold here too.
+  const refusal = uploadPreflight(req, opts);
+  if (refusal) return refuse(req, res, refusal);
 
   // Staging is removed BEFORE the response is sent, so a client that saw any answer also
-  // sees storage in its final state (no temp files still on their way out).
+  // sees storage in its final state (no temp files still on their way out). A request that
+  // ends without a commit (abort, short body, timeout) rejects receiveParts, so its staging
+  // goes as soon as the connection does.
   const staging = await opts.storage.newStaging();
   let answer: { status: number; body?: Record<string, unknown>; error?: string; detail?: string };
   try {
@@ -80,18 +90,25 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, op
     answer = { status: result.status, body: result.body };
   } catch (err) {
     if (err instanceof HttpFailure) {
-      if (!req.complete) await drain(req, maxBody);
       opts.log?.(`upload rejected (${err.status}): ${err.message}`);
-      answer = { status: err.status, error: err.message, detail: err.detail };
+      answer = { status: err.status, error: scrub(err.message, opts.storage.root), detail: err.detail && scrub(err.detail, opts.storage.root) };
     } else {
+      // Internal failures carry file system paths: they go to the log, not to the client.
       opts.log?.(`upload failed: ${(err as Error).stack ?? err}`);
-      answer = { status: 500, error: 'internal error', detail: (err as Error).message };
+      answer = { status: 500, error: 'internal error', detail: 'see the registry log' };
     }
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
-  if (answer.body) sendJson(res, answer.status, answer.body);
-  else sendError(res, answer.status, answer.error ?? 'error', answer.detail);
+  if (answer.body) return sendJson(res, answer.status, answer.body);
+  // Rejected mid-body (a part over a limit, a broken multipart): answer now, then linger.
+  if (!req.complete) return refuse(req, res, { status: answer.status, error: answer.error ?? 'error', detail: answer.detail });
+  sendError(res, answer.status, answer.error ?? 'error', answer.detail);
+}
+
+/** Error texts may quote paths under the storage root; clients see them relative to it. */
+function scrub(text: string, root: string): string {
+  return root ? text.split(root).join('<storage>') : text;
 }
 
 interface Parts {
@@ -100,6 +117,13 @@ interface Parts {
   zip?: { path: string; size: number };
 }
 
+/**
+ * Stream the multipart body into `staging`. Settles exactly once, and only after every file
+ * it opened is closed (so the caller can remove staging): resolves when the body is complete
+ * and valid; rejects with an HttpFailure on bad input, or when the request ends early
+ * (client abort, short body, a timeout destroying the connection). Every event handler is
+ * guarded: a throw inside one becomes a rejection, never an uncaught exception.
+ */
 function receiveParts(req: IncomingMessage, staging: string, maxZip: number): Promise<Parts> {
   return new Promise((resolve, reject) => {
     let bb: busboy.Busboy;
@@ -113,69 +137,109 @@ function receiveParts(req: IncomingMessage, staging: string, maxZip: number): Pr
     }
     const parts: Parts = { fields: {}, files: {} };
     const pending: Promise<void>[] = [];
+    const streams = new Set<Readable>();
     let failure: HttpFailure | null = null;
+    let settled = false;
     const fail = (f: HttpFailure) => {
       failure ??= f;
     };
-
-    bb.on('field', (name, value, info) => {
-      if (info.valueTruncated) return fail(new HttpFailure(413, `field ${name} is over the limit (max ${MAX_GO_MOD} bytes)`));
-      if (name === 'mod' || name === 'info') parts.files[name] = Buffer.from(value, 'utf8');
-      else parts.fields[name] = value;
-    });
-    bb.on('file', (name, stream) => {
-      if (name === 'zip') {
-        if (parts.zip) {
-          stream.resume();
-          return fail(new HttpFailure(400, 'more than one zip part'));
+    /** Stop reading, close every part stream, settle once all opened files are closed. */
+    const finish = (outcome: HttpFailure) => {
+      if (settled) return;
+      settled = true;
+      outcome = failure ?? outcome;
+      req.unpipe(bb);
+      for (const s of streams) s.destroy();
+      bb.destroy();
+      void Promise.allSettled(pending).then(() => reject(outcome));
+    };
+    const guard =
+      <A extends unknown[]>(fn: (...a: A) => void) =>
+      (...a: A) => {
+        try {
+          fn(...a);
+        } catch (err) {
+          finish(new HttpFailure(400, `malformed multipart request: ${(err as Error).message}`));
         }
-        const path = join(staging, 'upload.zip');
-        let size = 0;
-        const tap = new Transform({
-          transform(chunk: Buffer, _enc, cb) {
-            size += chunk.length;
-            cb(null, chunk);
-          },
+      };
+
+    bb.on(
+      'field',
+      guard((name: string, value: string, info: busboy.FieldInfo) => {
+        if (info.valueTruncated) return fail(new HttpFailure(413, `field ${name} is over the limit (max ${MAX_GO_MOD} bytes)`));
+        if (name === 'mod' || name === 'info') parts.files[name] = Buffer.from(value, 'utf8');
+        else parts.fields[name] = value;
+      }),
+    );
+    bb.on(
+      'file',
+      guard((name: string, stream: Readable) => {
+        streams.add(stream);
+        if (name === 'zip') {
+          if (parts.zip) {
+            stream.resume();
+            return fail(new HttpFailure(400, 'more than one zip part'));
+          }
+          const path = join(staging, 'upload.zip');
+          let size = 0;
+          const tap = new Transform({
+            transform(chunk: Buffer, _enc, cb) {
+              size += chunk.length;
+              cb(null, chunk);
+            },
+          });
+          parts.zip = { path, size: 0 };
+          // Over the limit: stop reading now; the handler answers 413 and lingers only briefly.
+          stream.on('limit', () => finish(new HttpFailure(413, `zip is over the limit of ${maxZip} bytes`)));
+          pending.push(
+            pipeline(stream, tap, createWriteStream(path, { flags: 'wx' })).then(
+              () => void (parts.zip = { path, size }),
+              (err: Error) => fail(new HttpFailure(400, `upload interrupted: ${err.message}`)),
+            ),
+          );
+          return;
+        }
+        if (name !== 'mod' && name !== 'info') {
+          stream.resume();
+          return;
+        }
+        const cap = name === 'mod' ? MAX_GO_MOD : MAX_INFO;
+        const chunks: Buffer[] = [];
+        let n = 0;
+        stream.on('data', (c: Buffer) => {
+          n += c.length;
+          if (n > cap) return finish(new HttpFailure(413, `${name} is over the limit of ${cap} bytes`));
+          chunks.push(c);
         });
-        stream.on('limit', () => fail(new HttpFailure(413, `zip is over the limit of ${maxZip} bytes`)));
         pending.push(
-          pipeline(stream, tap, createWriteStream(path, { flags: 'wx' })).then(() => {
-            parts.zip = { path, size };
+          new Promise<void>((res) => {
+            stream.on('end', () => {
+              parts.files[name] = Buffer.concat(chunks);
+              res();
+            });
+            stream.on('error', (err) => {
+              fail(new HttpFailure(400, `upload interrupted: ${err.message}`));
+              res();
+            });
+            stream.on('close', () => res());
           }),
         );
-        return;
-      }
-      if (name !== 'mod' && name !== 'info') {
-        stream.resume();
-        return;
-      }
-      const cap = name === 'mod' ? MAX_GO_MOD : MAX_INFO;
-      const chunks: Buffer[] = [];
-      let n = 0;
-      stream.on('data', (c: Buffer) => {
-        n += c.length;
-        if (n > cap) return fail(new HttpFailure(413, `${name} is over the limit of ${cap} bytes`));
-        chunks.push(c);
-      });
-      pending.push(
-        new Promise<void>((res, rej) => {
-          stream.on('end', () => {
-            parts.files[name] = Buffer.concat(chunks);
-            res();
-          });
-          stream.on('error', rej);
-        }),
-      );
-    });
+      }),
+    );
     bb.on('partsLimit', () => fail(new HttpFailure(400, 'too many multipart parts')));
-    bb.on('error', (err) => reject(new HttpFailure(400, `malformed multipart request: ${(err as Error).message}`)));
+    bb.on('filesLimit', () => fail(new HttpFailure(400, 'too many multipart files')));
+    bb.on('fieldsLimit', () => fail(new HttpFailure(400, 'too many multipart fields')));
+    bb.on('error', (err) => finish(new HttpFailure(400, `malformed multipart request: ${(err as Error).message}`)));
     bb.on('close', () => {
-      Promise.all(pending).then(
-        () => (failure ? reject(failure) : resolve(parts)),
-        (err) => reject(failure ?? new HttpFailure(400, `upload interrupted: ${(err as Error).message}`)),
-      );
+      if (settled) return;
+      settled = true;
+      void Promise.allSettled(pending).then(() => (failure ? reject(failure) : resolve(parts)));
     });
-    req.on('aborted', () => reject(new HttpFailure(400, 'client aborted the upload')));
+    // The request ended without its whole body: abort, short body then close, or a timeout.
+    req.on('close', () => {
+      if (!req.complete) finish(new HttpFailure(400, 'the client went away before the upload was complete'));
+    });
+    req.on('error', () => finish(new HttpFailure(400, 'the client went away before the upload was complete')));
     req.pipe(bb);
   });
 }
