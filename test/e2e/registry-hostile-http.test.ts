@@ -87,6 +87,7 @@ const uploadHeaders = (length: number | 'chunked', extra = '') =>
   extra +
   '\r\n';
 
+const chunk = (b: Buffer) => Buffer.concat([Buffer.from(`${b.length.toString(16)}\r\n`), b, Buffer.from('\r\n')]);
 const stagingOf = (root: string) => (existsSync(join(root, '.staging')) ? readdirSync(join(root, '.staging')) : []);
 async function eventually(check: () => boolean, boundMs = 8000): Promise<boolean> {
   for (const end = Date.now() + boundMs; Date.now() < end; await sleep(50)) if (check()) return true;
@@ -102,7 +103,7 @@ describe('registry serve: hostile requests never kill or hang it', () => {
     root = tmp('hostile-');
     const auth = join(tmp(), 'pyauth');
     writeFileSync(auth, 'uploader:py-secret');
-    reg = await startRegistryProcess(['--storage', root, '--read-api', '--python', '--python-auth-file', auth, '--headers-timeout', '1s', '--idle-timeout', '1s', '--request-timeout', '30s']);
+    reg = await startRegistryProcess(['--storage', root, '--read-api', '--python', '--python-auth-file', auth, '--headers-timeout', '1s', '--idle-timeout', '1s', '--request-timeout', '30s', '--max-zip-bytes', String(64 << 10)]);
     fx = goModuleFixture(MOD, 'v0.0.1');
   });
   afterAll(() => reg.stop());
@@ -150,6 +151,8 @@ describe('registry serve: hostile requests never kill or hang it', () => {
       ['multipart without boundary parameter', ['POST /upload HTTP/1.1\r\nHost: r\r\nContent-Type: multipart/form-data\r\nContent-Length: 4\r\n\r\nabcd'], 400],
       ['multipart cut before its closing boundary', [uploadHeaders(head.length + 3), head, 'abc'], 400],
       ['multipart part with a 100 KiB header', [uploadHeaders(110_000), `--${BOUNDARY}\r\nX: ${'y'.repeat(100_000)}\r\n\r\n`.padEnd(110_000, 'z')]],
+      ['zip part over --max-zip-bytes, chunked (no Content-Length to refuse early)', [uploadHeaders('chunked'), chunk(Buffer.concat([head, randomBytes(200 << 10), multipartTail()])), '0\r\n\r\n'], 413],
+      ['mod part over its 16 MiB limit, chunked', [uploadHeaders('chunked'), chunk(Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="mod"; filename="go.mod"\r\n\r\n`)), chunk(Buffer.alloc((16 << 20) + 10, 'x'))], 413],
       ['not multipart at all', ['POST /upload HTTP/1.1\r\nHost: r\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello'], 400],
       ['unknown Expect', ['POST /upload HTTP/1.1\r\nHost: r\r\nExpect: 200-ok\r\nContent-Length: 5\r\n\r\n'], 417],
       ['read API: bad percent-encoding', [get('/%ff%fe/@v/list')], 404],
@@ -169,7 +172,7 @@ describe('registry serve: hostile requests never kill or hang it', () => {
     for (const [name, steps, expected] of cases) {
       const out = await exchange(reg.url, steps);
       expect(out.status !== undefined || out.closed, `${name}: neither answered nor closed`).toBe(true);
-      if (expected !== undefined) expect(out.status, `${name}: ${out.raw.slice(0, 200)}`).toBe(expected);
+      if (expected !== undefined) expect(out.status, `${name}: closed=${out.closed} ${out.raw.slice(0, 200)} ${reg.stderr().slice(-800)}`).toBe(expected);
       expect(out.raw, `${name}: leaks the storage path`).not.toContain(root);
       expect(alive(reg), `process died after: ${name}\n${reg.stderr()}`).toBe(true);
     }

@@ -149,9 +149,14 @@ function receiveParts(req: IncomingMessage, staging: string, maxZip: number): Pr
       settled = true;
       outcome = failure ?? outcome;
       req.unpipe(bb);
-      for (const s of streams) s.destroy();
-      bb.destroy();
-      void Promise.allSettled(pending).then(() => reject(outcome));
+      // Not synchronously: this may run inside busboy's own emit ('limit'), and busboy keeps
+      // using its part stream after that emit returns — destroying it now would make busboy
+      // throw from inside a stream write, which no handler of ours could catch.
+      process.nextTick(() => {
+        for (const s of streams) s.destroy();
+        bb.destroy();
+        void Promise.allSettled(pending).then(() => reject(outcome));
+      });
     };
     const guard =
       <A extends unknown[]>(fn: (...a: A) => void) =>
@@ -203,7 +208,9 @@ function receiveParts(req: IncomingMessage, staging: string, maxZip: number): Pr
           stream.resume();
           return;
         }
-        const cap = name === 'mod' ? MAX_GO_MOD : MAX_INFO;
+        const cap = Math.min(name === 'mod' ? MAX_GO_MOD : MAX_INFO, maxZip);
+        // busboy's per-file limit (maxZip) can be the smaller one: it truncates and says 'limit'.
+        stream.on('limit', () => finish(new HttpFailure(413, `${name} is over the limit of ${cap} bytes`)));
         const chunks: Buffer[] = [];
         let n = 0;
         stream.on('data', (c: Buffer) => {
@@ -236,10 +243,14 @@ function receiveParts(req: IncomingMessage, staging: string, maxZip: number): Pr
       void Promise.allSettled(pending).then(() => (failure ? reject(failure) : resolve(parts)));
     });
     // The request ended without its whole body: abort, short body then close, or a timeout.
+    // (`readableEnded`, not `complete`: a body that arrived whole but was destroyed with its
+    // connection before it was read never ends either.)
     req.on('close', () => {
-      if (!req.complete) finish(new HttpFailure(400, 'the client went away before the upload was complete'));
+      if (!req.readableEnded) finish(new HttpFailure(400, 'the client went away before the upload was complete'));
     });
     req.on('error', () => finish(new HttpFailure(400, 'the client went away before the upload was complete')));
+    // It may have gone already, while staging was being created: 'close' will not come again.
+    if (req.destroyed && !req.readableEnded) return finish(new HttpFailure(400, 'the client went away before the upload was complete'));
     req.pipe(bb);
   });
 }
