@@ -96,14 +96,19 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
 
   /** Per connection: the response in progress (for the idle and clientError decisions). */
   const current = new WeakMap<Duplex, { req: IncomingMessage; res: ServerResponse }>();
+  const responding = new Set<ServerResponse>();
   const inflight = new Set<Promise<void>>();
   let closing = false;
 
   const dispatch = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean) => {
     const socket = req.socket;
     current.set(socket, { req, res });
+    responding.add(res);
     const release = () => {
       if (current.get(socket)?.res === res) current.delete(socket);
+      responding.delete(res);
+      // Shutting down: a keep-alive connection that just became idle is closed now.
+      if (closing) setImmediate(() => server.closeIdleConnections());
     };
     res.once('finish', release);
     res.once('close', release);
@@ -197,6 +202,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
     cutOff = setTimeout(() => server.closeAllConnections(), Math.max(0, deadlineMs));
     if (closed) return closed;
     closing = true;
+    for (const res of responding) if (!res.headersSent) res.shouldKeepAlive = false;
     closed = (async () => {
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
