@@ -81,7 +81,7 @@ function projectFiles(root: string): string[] {
 }
 
 /** Send only the request head (the body is "still coming") and resolve with the answer. */
-function headOnly(url: string, headers: Record<string, string | number>): Promise<{ status: number; body: string; sentBody: boolean }> {
+function headOnly(url: string, headers: Record<string, string | number>): Promise<{ status: number; body: string }> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers }, (res) => {
@@ -89,7 +89,7 @@ function headOnly(url: string, headers: Record<string, string | number>): Promis
       res.setEncoding('utf8');
       res.on('data', (c) => (body += c));
       res.on('end', () => {
-        resolve({ status: res.statusCode ?? 0, body, sentBody: false });
+        resolve({ status: res.statusCode ?? 0, body });
         req.destroy();
       });
     });
@@ -240,14 +240,26 @@ describe('Python index: refusals real clients can read', () => {
       expect(r.exitCode, r.stderr).toBe(0);
       const { body, code } = curlAnswer(r.stdout);
       expect(code).toBe('401');
-      expect(JSON.parse(body!)).toMatchObject({ error: 'unauthorized' });
+      expect(JSON.parse(body)).toMatchObject({ error: 'unauthorized' });
     }
     const r = await curlUpload(big, 'u:p', ['-H', 'Expect:']);
     expect(r.exitCode, r.stderr).toBe(0);
     const { body, code } = curlAnswer(r.stdout);
     expect(code).toBe('413');
-    expect(JSON.parse(body!).error).toMatch(/over the limit/);
+    expect(JSON.parse(body).error).toMatch(/over the limit/);
+    // Declared size within the allowance for form fields, or not declared at all (chunked):
+    // the limit is enforced while the file streams in, and curl still reads the answer.
+    const over = makeWheel(tmp('over-'), 'rtpkg-1.4-py3-none-any.whl', '1.4', LIMIT + (LIMIT >> 1));
+    for (const extra of [['-H', 'Expect:'], ['-H', 'Transfer-Encoding: chunked']]) {
+      const s = await curlUpload(over, 'u:p', extra);
+      expect(s.exitCode, s.stderr).toBe(0);
+      const a = curlAnswer(s.stdout);
+      expect(a.code, extra.join(' ')).toBe('413');
+      expect(JSON.parse(a.body).error).toMatch(/file is over the limit of 1048576 bytes/);
+    }
     expect(projectFiles(join(dir, 'store'))).toEqual([]);
+    expect(readdirSync(join(dir, 'store', '.staging'))).toEqual([]);
+    expect((await fetch(`${url}simple/`)).status).toBe(200);
   });
 
   it('twine reads 401, 413 and the reason of a 400; then uploads a good wheel', async () => {

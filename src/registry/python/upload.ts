@@ -158,11 +158,18 @@ function receive(req: IncomingMessage, staging: string, maxFile: number): Promis
         done();
       });
     };
-    /** Stop reading the form now (the caller drains or drops the rest of the body). */
+    /**
+     * Stop reading the form (the caller drains or drops the rest of the body). Busboy emits
+     * 'limit' and 'file' from inside its parser and goes on using the part afterwards:
+     * destroying it there throws out of the parser, so it is destroyed on the next tick.
+     */
     const abort = (err: HttpFailure) => {
       failure ??= err;
-      bb.destroy();
-      finish();
+      req.unpipe(bb);
+      process.nextTick(() => {
+        bb.destroy();
+        finish();
+      });
     };
     bb.on('field', (n, v) => {
       // Repeated fields (classifiers…) do not matter for storage; keep the first.
