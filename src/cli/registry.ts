@@ -72,6 +72,7 @@ export function registerRegistry(program: Command): void {
             throw usageError('--python needs --python-auth-file FILE ("user:password") for uploads; add --python-allow-anonymous to accept uploads without credentials');
           }
           if (opts.pythonAuthFile && opts.pythonAllowAnonymous) throw usageError('use either --python-auth-file or --python-allow-anonymous, not both');
+          if (opts.pythonAllowAnonymous && !isLoopback(opts.host)) warn(`UNAUTHENTICATED: Python uploads are anonymous on ${opts.host} — anyone who can reach this port can upload to /pypi/; pass --python-auth-file <file> or --host 127.0.0.1`);
           let username: string | undefined;
           let password: string | undefined;
           if (opts.pythonAuthFile) {

@@ -382,6 +382,15 @@ describe('registry serve: Python uploads need credentials unless anonymous is as
     expect(both.stderr).toMatch(/either/);
   });
 
+  it('anonymous Python uploads on a non-loopback address: one loud warning line', async () => {
+    const token = join(tmp(), 'token');
+    writeFileSync(token, 't0ken', { mode: 0o600 });
+    const reg = await startRegistryProcess(['--storage', tmp(), '--host', '0.0.0.0', '--token-file', token, '--python', '--python-allow-anonymous', '--quiet']);
+    await reg.stop();
+    const lines = reg.stderr().split('\n').filter((l) => l && !l.startsWith('SIGTERM'));
+    expect(lines).toEqual([expect.stringMatching(/^warning: UNAUTHENTICATED: Python uploads are anonymous on 0\.0\.0\.0 .*pass --python-auth-file <file> or --host 127\.0\.0\.1$/)]);
+  });
+
   it('--python --python-allow-anonymous starts and accepts an upload without credentials', async () => {
     const store = tmp('anon-');
     const reg = await startRegistryProcess(['--storage', tmp(), '--python', '--python-storage', store, '--python-allow-anonymous', '--quiet']);
