@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { normalizeDistName } from '../../languages/python/version.js';
 import { failpoint } from '../../util/failpoint.js';
 import { HttpFailure } from '../errors.js';
-import { drain, refuse, secretEquals, sendError, sendJson, type Refusal } from '../http.js';
+import { drain, secretEquals, sendError, sendJson, type Refusal } from '../http.js';
 import { checkUploadFilename, normalizePep440, type Filetype } from './filename.js';
 import type { FileMeta, PythonStorage } from './storage.js';
 
@@ -32,6 +32,8 @@ export interface UploadConfig {
 const REQUIRED = [':action', 'protocol_version', 'name', 'version', 'filetype', 'pyversion', 'metadata_version', 'sha256_digest'] as const;
 /** Form fields besides the file: metadata, description, classifiers… */
 const FIELDS_ALLOWANCE = 1 << 20;
+/** How much of a refused body is still read (and discarded) so the client sees the answer. */
+const LINGER_BYTES = 64 << 20;
 const PROJECT_NAME = /^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$/i;
 
 export const isUploadRoute = (method: string | undefined, path: string) => method === 'POST' && (path === '/' || path === '/legacy' || path === '/legacy/');
@@ -46,9 +48,14 @@ function credentialsOk(req: IncomingMessage, c: UploadConfig): boolean {
   return secretEquals(decoded.slice(0, i), c.username ?? '') && secretEquals(decoded.slice(i + 1), c.password ?? '');
 }
 
+/** A Refusal with the response headers it needs (`www-authenticate` on a 401). */
+export type UploadRefusal = Refusal & { headers?: Record<string, string> };
+
 /** What can be refused from the request head: wrong credentials, a declared body over the limit. */
-export function preflightUpload(req: IncomingMessage, c: UploadConfig): Refusal | null {
-  if (!credentialsOk(req, c)) return { status: 401, error: 'unauthorized', detail: 'send HTTP Basic credentials (TWINE_USERNAME/TWINE_PASSWORD)' };
+export function preflightUpload(req: IncomingMessage, c: UploadConfig): UploadRefusal | null {
+  if (!credentialsOk(req, c)) {
+    return { status: 401, error: 'unauthorized', detail: 'send HTTP Basic credentials (TWINE_USERNAME/TWINE_PASSWORD)', headers: { 'www-authenticate': 'Basic realm="ameide-pkg"' } };
+  }
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > c.maxFileBytes + FIELDS_ALLOWANCE) {
     return { status: 413, error: `request body of ${declared} bytes is over the limit`, detail: `files may be at most ${c.maxFileBytes} bytes` };
@@ -57,43 +64,55 @@ export function preflightUpload(req: IncomingMessage, c: UploadConfig): Refusal 
 }
 
 /**
- * twine prints the HTTP reason phrase, not the body (as PyPI does, the reason carries the
- * message). Only visible ASCII fits a status line.
+ * Answer a refused upload so the client reads the answer instead of a connection reset, even
+ * while it is still sending: the whole JSON error (Content-Length, `Connection: close`) is
+ * written at once, but the response ends only after the rest of the body has been read and
+ * discarded (at most LINGER_BYTES). Ending it earlier makes node close the socket with
+ * unread request bytes, which the kernel answers with a RST that can destroy the answer in
+ * the client's buffer. (registry/http.ts `refuse` is getting the same behaviour; once it has
+ * it, this can call it.)
  */
-function setReason(res: ServerResponse, message: string): void {
-  res.statusMessage = message.replace(/[^\x20-\x7e]/g, '?').slice(0, 300);
+async function answerRefusal(req: IncomingMessage, res: ServerResponse, r: Refusal): Promise<void> {
+  if (res.headersSent) return void res.destroy();
+  if (req.complete || req.destroyed) return sendError(res, r.status, r.error, r.detail);
+  const data = JSON.stringify(r.detail ? { error: r.error, detail: r.detail } : { error: r.error }) + '\n';
+  res.shouldKeepAlive = false;
+  res.writeHead(r.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), connection: 'close' });
+  res.write(data);
+  await drain(req, LINGER_BYTES);
+  res.end();
 }
 
 export async function handleUpload(req: IncomingMessage, res: ServerResponse, c: UploadConfig): Promise<void> {
   const refusal = preflightUpload(req, c);
   if (refusal) {
-    if (refusal.status === 401) res.setHeader('www-authenticate', 'Basic realm="ameide-pkg"');
     c.log?.(`python upload refused (${refusal.status}): ${refusal.error}`);
-    return refuse(req, res, refusal);
+    if (refusal.headers) for (const [k, v] of Object.entries(refusal.headers)) res.setHeader(k, v);
+    return answerRefusal(req, res, refusal);
   }
   // Staging is removed BEFORE the answer, so a client that saw any answer also sees storage
   // in its final state.
   const staging = await c.storage.newStaging();
-  let answer: () => void;
+  let outcome: { ok: true; status: 'created' | 'identical'; meta: FileMeta } | { ok: false; failure: HttpFailure };
   try {
-    const { status, meta } = await receiveAndStore(req, staging, c);
-    c.log?.(`python upload ${meta.filename}: ${status === 'created' ? 'stored' : 'identical'}`);
-    answer = () => sendJson(res, 200, { ok: true, filename: meta.filename, sha256: meta.sha256, stored: status === 'created' });
+    outcome = { ok: true, ...(await receiveAndStore(req, staging, c)) };
   } catch (err) {
     if (!(err instanceof HttpFailure)) throw err;
-    c.log?.(`python upload rejected (${err.status}): ${err.message}`);
-    if (!req.complete) {
-      res.shouldKeepAlive = false;
-      void drain(req, c.maxFileBytes + FIELDS_ALLOWANCE);
-    }
-    answer = () => {
-      setReason(res, err.message);
-      sendError(res, err.status, err.message, err.detail);
-    };
+    outcome = { ok: false, failure: err };
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
-  answer();
+  if (outcome.ok) {
+    const { status, meta } = outcome;
+    c.log?.(`python upload ${meta.filename}: ${status === 'created' ? 'stored' : 'identical'}`);
+    return sendJson(res, 200, { ok: true, filename: meta.filename, sha256: meta.sha256, stored: status === 'created' });
+  }
+  const f = outcome.failure;
+  c.log?.(`python upload rejected (${f.status}): ${f.message}`);
+  // twine prints the HTTP reason phrase, not the body: as PyPI does, the reason carries the
+  // message. Only visible ASCII fits a status line.
+  res.statusMessage = f.message.replace(/[^\x20-\x7e]/g, '?').slice(0, 300);
+  return answerRefusal(req, res, { status: f.status, error: f.message, detail: f.detail });
 }
 
 async function receiveAndStore(req: IncomingMessage, staging: string, c: UploadConfig): Promise<{ status: 'created' | 'identical'; meta: FileMeta }> {
