@@ -15,6 +15,7 @@ interface ServeFlags {
   python?: boolean;
   pythonStorage?: string;
   pythonAuthFile?: string;
+  pythonAllowAnonymous?: boolean;
   quiet?: boolean;
   requestTimeout: string;
   headersTimeout: string;
@@ -61,7 +62,8 @@ export function registerRegistry(program: Command): void {
     .option('--max-zip-bytes <n>', 'limit for module zips and their uncompressed size (default 500 MiB)')
     .option('--python', 'also serve a Python package index under /pypi (upload: POST /pypi/, simple: /pypi/simple/)')
     .option('--python-storage <dir>', 'storage for the Python index (default <storage>/.pypi)')
-    .option('--python-auth-file <file>', 'require HTTP Basic auth for Python uploads ("user:password" in this file)')
+    .option('--python-auth-file <file>', 'require HTTP Basic auth for Python uploads ("user:password" in this file); needed with --python')
+    .option('--python-allow-anonymous', 'serve the Python index without --python-auth-file: anyone who can connect may upload')
     .option('--quiet', 'do not log requests')
     .option('--request-timeout <duration>', 'a whole request (headers + body) must arrive within this; 0: no limit', '15m')
     .option('--headers-timeout <duration>', 'request line and headers must arrive within this', '30s')
@@ -89,6 +91,12 @@ export function registerRegistry(program: Command): void {
         if (!token && !isLoopback(opts.host)) warn(`UNAUTHENTICATED: listening on ${opts.host} without --token-file — anyone who can reach this port can upload; pass --token-file <file> or --host 127.0.0.1`);
         let python;
         if (opts.python || opts.pythonStorage) {
+          // Anonymous uploads only when asked for: an index reachable by others would take anything.
+          if (!opts.pythonAuthFile && !opts.pythonAllowAnonymous) {
+            throw usageError('--python needs --python-auth-file FILE ("user:password") for uploads; add --python-allow-anonymous to accept uploads without credentials');
+          }
+          if (opts.pythonAuthFile && opts.pythonAllowAnonymous) throw usageError('use either --python-auth-file or --python-allow-anonymous, not both');
+          if (opts.pythonAllowAnonymous && !isLoopback(opts.host)) warn(`UNAUTHENTICATED: Python uploads are anonymous on ${opts.host} — anyone who can reach this port can upload to /pypi/; pass --python-auth-file <file> or --host 127.0.0.1`);
           let username: string | undefined;
           let password: string | undefined;
           if (opts.pythonAuthFile) {
@@ -99,6 +107,8 @@ export function registerRegistry(program: Command): void {
             password = pair.slice(i + 1);
           }
           python = { prefix: '/pypi', storage: resolve(opts.pythonStorage ?? resolve(opts.storage, '.pypi')), username, password };
+        } else if (opts.pythonAuthFile || opts.pythonAllowAnonymous) {
+          throw usageError('--python-auth-file and --python-allow-anonymous only apply with --python');
         }
         const { startRegistry } = await import('../registry/server.js');
         const log = opts.quiet ? undefined : (line: string) => ctx.out.info(`[${new Date().toISOString()}] ${line}`);

@@ -1,0 +1,231 @@
+import busboy from 'busboy';
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { normalizeDistName } from '../../languages/python/version.js';
+import { failpoint } from '../../util/failpoint.js';
+import { HttpFailure } from '../errors.js';
+import { drain, secretEquals, sendError, sendJson, type Refusal } from '../http.js';
+import { checkUploadFilename, normalizePep440, type Filetype } from './filename.js';
+import type { FileMeta, PythonStorage } from './storage.js';
+
+/**
+ * The legacy upload API twine speaks: POST multipart/form-data with `:action=file_upload`,
+ * `protocol_version=1`, `name`, `version`, `filetype`, `pyversion`, `metadata_version`,
+ * `sha256_digest` and the file as `content`. Answers: 200 stored (`stored: true`) or identical
+ * re-upload (`stored: false`) · 400 invalid · 401 credentials · 409 same file name, other
+ * bytes · 413 over the size limit. Credentials and a declared size over the limit are judged
+ * from the request head alone (`preflightUpload`), before any of the body is read.
+ */
+export interface UploadConfig {
+  storage: PythonStorage;
+  username?: string;
+  password?: string;
+  maxFileBytes: number;
+  log?: (line: string) => void;
+}
+
+const REQUIRED = [':action', 'protocol_version', 'name', 'version', 'filetype', 'pyversion', 'metadata_version', 'sha256_digest'] as const;
+/** Form fields besides the file: metadata, description, classifiers… */
+const FIELDS_ALLOWANCE = 1 << 20;
+/** How much of a refused body is still read (and discarded) so the client sees the answer. */
+const LINGER_BYTES = 64 << 20;
+const PROJECT_NAME = /^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$/i;
+
+export const isUploadRoute = (method: string | undefined, path: string) => method === 'POST' && (path === '/' || path === '/legacy' || path === '/legacy/');
+
+function credentialsOk(req: IncomingMessage, c: UploadConfig): boolean {
+  if (c.username === undefined && c.password === undefined) return true;
+  const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(req.headers.authorization ?? '');
+  if (!m) return false;
+  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const i = decoded.indexOf(':');
+  if (i < 0) return false;
+  return secretEquals(decoded.slice(0, i), c.username ?? '') && secretEquals(decoded.slice(i + 1), c.password ?? '');
+}
+
+/** A Refusal with the response headers it needs (`www-authenticate` on a 401). */
+export type UploadRefusal = Refusal & { headers?: Record<string, string> };
+
+/** What can be refused from the request head: wrong credentials, a declared body over the limit. */
+export function preflightUpload(req: IncomingMessage, c: UploadConfig): UploadRefusal | null {
+  if (!credentialsOk(req, c)) {
+    return { status: 401, error: 'unauthorized', detail: 'send HTTP Basic credentials (TWINE_USERNAME/TWINE_PASSWORD)', headers: { 'www-authenticate': 'Basic realm="ameide-pkg"' } };
+  }
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (Number.isFinite(declared) && declared > c.maxFileBytes + FIELDS_ALLOWANCE) {
+    return { status: 413, error: `request body of ${declared} bytes is over the limit`, detail: `files may be at most ${c.maxFileBytes} bytes` };
+  }
+  return null;
+}
+
+/**
+ * Answer a refused upload so the client reads the answer instead of a connection reset, even
+ * while it is still sending: the whole JSON error (Content-Length, `Connection: close`) is
+ * written at once, but the response ends only after the rest of the body has been read and
+ * discarded (at most LINGER_BYTES). Ending it earlier makes node close the socket with
+ * unread request bytes, which the kernel answers with a RST that can destroy the answer in
+ * the client's buffer. (registry/http.ts `refuse` is getting the same behaviour; once it has
+ * it, this can call it.)
+ */
+async function answerRefusal(req: IncomingMessage, res: ServerResponse, r: Refusal): Promise<void> {
+  if (res.headersSent) return void res.destroy();
+  if (req.complete || req.destroyed) return sendError(res, r.status, r.error, r.detail);
+  const data = JSON.stringify(r.detail ? { error: r.error, detail: r.detail } : { error: r.error }) + '\n';
+  res.shouldKeepAlive = false;
+  res.writeHead(r.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), connection: 'close' });
+  res.write(data);
+  await drain(req, LINGER_BYTES);
+  res.end();
+}
+
+export async function handleUpload(req: IncomingMessage, res: ServerResponse, c: UploadConfig): Promise<void> {
+  const refusal = preflightUpload(req, c);
+  if (refusal) {
+    c.log?.(`python upload refused (${refusal.status}): ${refusal.error}`);
+    if (refusal.headers) for (const [k, v] of Object.entries(refusal.headers)) res.setHeader(k, v);
+    return answerRefusal(req, res, refusal);
+  }
+  // Staging is removed BEFORE the answer, so a client that saw any answer also sees storage
+  // in its final state.
+  const staging = await c.storage.newStaging();
+  let outcome: { ok: true; status: 'created' | 'identical'; meta: FileMeta } | { ok: false; failure: HttpFailure };
+  try {
+    outcome = { ok: true, ...(await receiveAndStore(req, staging, c)) };
+  } catch (err) {
+    if (!(err instanceof HttpFailure)) throw err;
+    outcome = { ok: false, failure: err };
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+  if (outcome.ok) {
+    const { status, meta } = outcome;
+    c.log?.(`python upload ${meta.filename}: ${status === 'created' ? 'stored' : 'identical'}`);
+    return sendJson(res, 200, { ok: true, filename: meta.filename, sha256: meta.sha256, stored: status === 'created' });
+  }
+  const f = outcome.failure;
+  c.log?.(`python upload rejected (${f.status}): ${f.message}`);
+  // twine prints the HTTP reason phrase, not the body: as PyPI does, the reason carries the
+  // message. Only visible ASCII fits a status line.
+  res.statusMessage = f.message.replace(/[^\x20-\x7e]/g, '?').slice(0, 300);
+  return answerRefusal(req, res, { status: f.status, error: f.message, detail: f.detail });
+}
+
+async function receiveAndStore(req: IncomingMessage, staging: string, c: UploadConfig): Promise<{ status: 'created' | 'identical'; meta: FileMeta }> {
+  if (!/^multipart\/form-data/i.test(req.headers['content-type'] ?? '')) throw new HttpFailure(400, 'expected multipart/form-data (the legacy upload API twine speaks)');
+  const { fields, file } = await receive(req, staging, c.maxFileBytes);
+  failpoint('python:received');
+  const missing: string[] = REQUIRED.filter((f) => !fields[f]);
+  if (!file) missing.push('content');
+  if (missing.length) throw new HttpFailure(400, `missing field(s): ${missing.join(', ')}`);
+  if (fields[':action'] !== 'file_upload') throw new HttpFailure(400, `unsupported :action ${JSON.stringify(fields[':action'])} (only file_upload)`);
+  if (fields.protocol_version !== '1') throw new HttpFailure(400, `unsupported protocol_version ${JSON.stringify(fields.protocol_version)} (only 1)`);
+  const filetype = fields.filetype!;
+  if (filetype !== 'bdist_wheel' && filetype !== 'sdist') throw new HttpFailure(400, `unsupported filetype ${JSON.stringify(filetype)} (bdist_wheel or sdist)`);
+  const name = fields.name!;
+  if (!PROJECT_NAME.test(name)) throw new HttpFailure(400, `invalid project name ${JSON.stringify(name)}`);
+  const wrongName = checkUploadFilename(file!.filename, { project: name, version: fields.version!, filetype: filetype as Filetype });
+  if (wrongName) throw new HttpFailure(400, wrongName);
+  const digest = fields.sha256_digest!.toLowerCase();
+  if (digest !== file!.sha256) throw new HttpFailure(400, `sha256_digest does not match the uploaded content (got ${digest}, content is ${file!.sha256})`);
+  const meta: FileMeta = {
+    filename: file!.filename,
+    sha256: file!.sha256,
+    version: normalizePep440(fields.version!.trim())!,
+    filetype,
+    requiresPython: fields.requires_python || undefined,
+    uploadedAt: new Date().toISOString(),
+    size: file!.size,
+  };
+  const r = await c.storage.store(normalizeDistName(name), meta, file!.path);
+  if (r.status === 'conflict') throw new HttpFailure(409, `${meta.filename} already exists with different content (sha256 ${r.existing.sha256}); file names are never reused`);
+  return { status: r.status, meta };
+}
+
+interface Received {
+  fields: Record<string, string>;
+  file?: { path: string; filename: string; sha256: string; size: number };
+}
+
+/** Stream the form: fields into memory, `content` into `<staging>/content` while hashing it. */
+function receive(req: IncomingMessage, staging: string, maxFile: number): Promise<Received> {
+  return new Promise((resolve, reject) => {
+    let bb: busboy.Busboy;
+    try {
+      bb = busboy({ headers: req.headers, limits: { fileSize: maxFile, files: 2, fields: 1000, fieldSize: FIELDS_ALLOWANCE } });
+    } catch (err) {
+      return reject(new HttpFailure(400, `expected multipart/form-data: ${(err as Error).message}`));
+    }
+    const fields: Record<string, string> = {};
+    let file: Received['file'];
+    let writing: Promise<void> | null = null;
+    let failure: HttpFailure | null = null;
+    let settled = false;
+    /** Settle once, after the file write has ended or failed, so staging is removed after it. */
+    const finish = (err?: HttpFailure) => {
+      if (settled) return;
+      settled = true;
+      failure ??= err ?? null;
+      req.unpipe(bb);
+      const done = () => (failure ? reject(failure) : resolve({ fields, file }));
+      void (writing ?? Promise.resolve()).then(done, (e: Error) => {
+        failure ??= new HttpFailure(400, `upload interrupted: ${e.message}`);
+        done();
+      });
+    };
+    /**
+     * Stop reading the form (the caller drains or drops the rest of the body). Busboy emits
+     * 'limit' and 'file' from inside its parser and goes on using the part afterwards:
+     * destroying it there throws out of the parser, so it is destroyed on the next tick.
+     */
+    const abort = (err: HttpFailure) => {
+      failure ??= err;
+      req.unpipe(bb);
+      process.nextTick(() => {
+        bb.destroy();
+        finish();
+      });
+    };
+    bb.on('field', (n, v) => {
+      // Repeated fields (classifiers…) do not matter for storage; keep the first.
+      if (!(n in fields)) fields[n] = v;
+    });
+    bb.on('file', (n, stream, info) => {
+      if (n !== 'content' || writing) {
+        stream.resume();
+        return;
+      }
+      const filename = info.filename ?? '';
+      if (!filename) return abort(new HttpFailure(400, 'the content part has no file name'));
+      const path = join(staging, 'content');
+      const h = createHash('sha256');
+      let size = 0;
+      stream.on('limit', () => abort(new HttpFailure(413, `file is over the limit of ${maxFile} bytes`)));
+      writing = pipeline(
+        stream,
+        new Transform({
+          transform(chunk: Buffer, _enc, cb) {
+            h.update(chunk);
+            size += chunk.length;
+            cb(null, chunk);
+          },
+        }),
+        createWriteStream(path),
+      ).then(() => {
+        file = { path, filename, sha256: h.digest('hex'), size };
+      });
+      writing.catch(() => {});
+    });
+    bb.on('error', (e) => abort(new HttpFailure(400, `malformed multipart request: ${(e as Error).message}`)));
+    bb.on('close', () => finish());
+    // A client that goes away mid-body: busboy would wait for the rest forever.
+    req.on('close', () => {
+      if (!req.complete) abort(new HttpFailure(400, 'the client closed the connection before the upload was complete'));
+    });
+    req.pipe(bb);
+  });
+}
