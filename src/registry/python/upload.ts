@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { normalizeDistName } from '../../languages/python/version.js';
 import { failpoint } from '../../util/failpoint.js';
 import { HttpFailure } from '../errors.js';
-import { drain, secretEquals, sendError, sendJson, type Refusal } from '../http.js';
+import { refuse, secretEquals, sendJson, type Refusal } from '../http.js';
 import { checkUploadFilename, normalizePep440, type Filetype } from './filename.js';
 import type { FileMeta, PythonStorage } from './storage.js';
 
@@ -32,8 +32,6 @@ export interface UploadConfig {
 const REQUIRED = [':action', 'protocol_version', 'name', 'version', 'filetype', 'pyversion', 'metadata_version', 'sha256_digest'] as const;
 /** Form fields besides the file: metadata, description, classifiers… */
 const FIELDS_ALLOWANCE = 1 << 20;
-/** How much of a refused body is still read (and discarded) so the client sees the answer. */
-const LINGER_BYTES = 64 << 20;
 const PROJECT_NAME = /^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$/i;
 
 export const isUploadRoute = (method: string | undefined, path: string) => method === 'POST' && (path === '/' || path === '/legacy' || path === '/legacy/');
@@ -63,32 +61,11 @@ export function preflightUpload(req: IncomingMessage, c: UploadConfig): UploadRe
   return null;
 }
 
-/**
- * Answer a refused upload so the client reads the answer instead of a connection reset, even
- * while it is still sending: the whole JSON error (Content-Length, `Connection: close`) is
- * written at once, but the response ends only after the rest of the body has been read and
- * discarded (at most LINGER_BYTES). Ending it earlier makes node close the socket with
- * unread request bytes, which the kernel answers with a RST that can destroy the answer in
- * the client's buffer. (registry/http.ts `refuse` is getting the same behaviour; once it has
- * it, this can call it.)
- */
-async function answerRefusal(req: IncomingMessage, res: ServerResponse, r: Refusal): Promise<void> {
-  if (res.headersSent) return void res.destroy();
-  if (req.complete || req.destroyed) return sendError(res, r.status, r.error, r.detail);
-  const data = JSON.stringify(r.detail ? { error: r.error, detail: r.detail } : { error: r.error }) + '\n';
-  res.shouldKeepAlive = false;
-  res.writeHead(r.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), connection: 'close' });
-  res.write(data);
-  await drain(req, LINGER_BYTES);
-  res.end();
-}
-
 export async function handleUpload(req: IncomingMessage, res: ServerResponse, c: UploadConfig): Promise<void> {
   const refusal = preflightUpload(req, c);
   if (refusal) {
     c.log?.(`python upload refused (${refusal.status}): ${refusal.error}`);
-    if (refusal.headers) for (const [k, v] of Object.entries(refusal.headers)) res.setHeader(k, v);
-    return answerRefusal(req, res, refusal);
+    return refuse(req, res, refusal);
   }
   // Staging is removed BEFORE the answer, so a client that saw any answer also sees storage
   // in its final state.
@@ -112,7 +89,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, c:
   // twine prints the HTTP reason phrase, not the body: as PyPI does, the reason carries the
   // message. Only visible ASCII fits a status line.
   res.statusMessage = f.message.replace(/[^\x20-\x7e]/g, '?').slice(0, 300);
-  return answerRefusal(req, res, { status: f.status, error: f.message, detail: f.detail });
+  return refuse(req, res, { status: f.status, error: f.message, detail: f.detail });
 }
 
 async function receiveAndStore(req: IncomingMessage, staging: string, c: UploadConfig): Promise<{ status: 'created' | 'identical'; meta: FileMeta }> {
