@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { LANGUAGE_IDS } from '../config/schema.js';
 
 /**
- * The state record (DESIGN.md §6): `tmp/tilt-packages/<lang>.json` and the ConfigMap value.
+ * The state record (docs/architecture.md §6): `tmp/tilt-packages/<lang>.json` and the ConfigMap value.
  * Helm/Tilt/CI read it, so it is versioned and validated on every read.
  */
 export const STATE_SCHEMA_VERSION = 1;

@@ -1,5 +1,5 @@
 /**
- * Exit codes are a contract with CI and Tilt (DESIGN.md §9):
+ * Exit codes are a contract with CI and Tilt (docs/architecture.md §9):
  * 0 ok · 1 a publish/smoke/network step failed · 2 usage or configuration error · 3 drift.
  */
 export const EXIT = { ok: 0, failure: 1, usage: 2, drift: 3 } as const;

@@ -14,7 +14,7 @@ import { childEnv } from '../../util/child-env.js';
  * Smoke through the consumer's path (GOPROXY's first entry): the version is listed, .info
  * carries the right Version and Time, .mod is byte-identical, the .zip hashes to the h1 that
  * was uploaded. `go` itself accepts a wrong .mod or Time, so these are checked here
- * (DESIGN.md §11). Optionally the real `go mod download` confirms the Sum.
+ * (verified with the real go). Optionally the real `go mod download` confirms the Sum.
  */
 export interface GoSmokeOptions {
   withGo?: boolean;

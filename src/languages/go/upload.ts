@@ -6,7 +6,7 @@ import { failure } from '../../util/errors.js';
 import { requestWithRetry, type RetryOptions } from '../../util/http.js';
 
 /**
- * Client for the uploader's POST /upload (DESIGN.md §7). The multipart body is assembled as a
+ * Client for the uploader's POST /upload (docs/architecture.md §7.1). The multipart body is assembled as a
  * stream with an exact Content-Length: the zip is read from disk as it is sent, never held
  * in memory. 201 and 200 (identical, already stored) are success; 409 is a clear failure.
  */

@@ -12,8 +12,8 @@ import {
 } from './module.js';
 
 /**
- * Go snapshot versions (DESIGN.md §4). Pure: tags are passed in, not read here.
- *  goBase "pseudo": v0.0.0-<ts>-<sha>, the seed's form.
+ * Go snapshot versions (docs/architecture.md §4). Pure: tags are passed in, not read here.
+ *  goBase "pseudo": v0.0.0-<ts>-<sha>, the form the replaced scripts used.
  *  goBase "tags":   Go's own pseudo-version rules from the newest reachable vX.Y.Z tag.
  */
 export const GO_OVERRIDE_VAR = 'AMEIDE_GO_SDK_VERSION';

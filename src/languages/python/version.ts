@@ -3,7 +3,7 @@ import type { Snapshot } from '../../snapshot/resolve.js';
 import { usageError } from '../../util/errors.js';
 
 /**
- * PEP 440 snapshot versions: `<base>.dev<timestamp>+g<sha>` (DESIGN.md §4). Pure.
+ * PEP 440 snapshot versions: `<base>.dev<timestamp>+g<sha>` (docs/architecture.md §4). Pure.
  * Emitted versions are always in normalized form, so the string in the wheel's file name,
  * its METADATA and the state file are identical.
  */

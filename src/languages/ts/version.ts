@@ -3,7 +3,7 @@ import { usageError } from '../../util/errors.js';
 import { npmNameProblem } from './package-name.js';
 
 /**
- * npm snapshot versions: `<MAJOR.MINOR.PATCH>-dev.<timestamp>.<sha>` (DESIGN.md §4). Pure.
+ * npm snapshot versions: `<MAJOR.MINOR.PATCH>-dev.<timestamp>.<sha>` (docs/architecture.md §4). Pure.
  *
  * A 12-digit SHA with a leading zero is not a valid semver prerelease identifier and npm
  * would silently rewrite it (dropping the zero) — then, and only then, it becomes `g<sha>`.

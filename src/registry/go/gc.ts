@@ -7,7 +7,7 @@ import { fsyncDir } from '../../util/atomic.js';
 import { STAGING_DIR, type GoStorage } from './storage.js';
 
 /**
- * Retention for the Go registry storage (the seed's "retention for old pseudo-versions").
+ * Retention for the Go registry storage (the old system's planned "periodic audit to cull unused pseudo-versions", docs/architecture.md §1).
  *
  * Invariants:
  *  - a version is removed only if it is a pseudo-version (tags only with includeTags), is
