@@ -35,12 +35,20 @@ export interface VersionPlan {
   override?: string;
 }
 
+/** The two halves of `publish` a terminal shows apart: making the artifact, sending it. */
+export type PublishStep = 'build' | 'upload';
+
 export interface PublishOptions {
   dryRun: boolean;
   /** Run smoke after publish (default true). */
   smoke: boolean;
   /** Language-specific switches (e.g. withGo, withPip). */
   extra?: Record<string, unknown>;
+  /**
+   * Told when publish enters a step (again for each package) and, with the same step, when
+   * there is news worth showing (bytes sent). `detail` is one short line, never a secret.
+   */
+  onStep?: (step: PublishStep, detail?: string) => void;
 }
 
 export interface PublishedPackage {

@@ -1,6 +1,9 @@
+import { LiveBlock } from './live.js';
+
 /**
  * Human output goes to stderr so that `--json` stdout stays one parseable document.
  * Progress is only drawn on an interactive terminal, never under CI or --json.
+ * While a live block is on screen, every stderr line goes above it (see ./live.ts).
  */
 export interface OutputOptions {
   json: boolean;
@@ -12,6 +15,8 @@ const codes = { red: 31, green: 32, yellow: 33, dim: 2, bold: 1 } as const;
 type Style = keyof typeof codes;
 
 export class Output {
+  private block: LiveBlock<string> | undefined;
+
   constructor(readonly opts: OutputOptions) {}
 
   style(s: Style, text: string): string {
@@ -21,15 +26,20 @@ export class Output {
   /** A line for people; in --json mode it still goes to stderr, never stdout. */
   info(line: string): void {
     if (this.opts.quiet) return;
-    process.stderr.write(line + '\n');
+    this.stderr(line + '\n');
   }
 
   warn(line: string): void {
-    process.stderr.write(this.style('yellow', 'warning: ') + line + '\n');
+    this.stderr(this.style('yellow', 'warning: ') + line + '\n');
   }
 
   error(line: string): void {
-    process.stderr.write(this.style('red', 'error: ') + line + '\n');
+    this.stderr(this.style('red', 'error: ') + line + '\n');
+  }
+
+  private stderr(text: string): void {
+    if (this.block) this.block.above(text);
+    else process.stderr.write(text);
   }
 
   /** The one machine-readable document of a --json run. */
@@ -42,13 +52,36 @@ export class Output {
     process.stdout.write(text.endsWith('\n') ? text : text + '\n');
   }
 
+  /**
+   * May we redraw? A TTY on stderr, not CI (any value but "", "0", "false"), not --json, and a
+   * terminal that understands cursor movement. NO_COLOR only turns colours off, not redraws.
+   */
   get interactive(): boolean {
-    return !this.opts.json && !process.env.CI && Boolean(process.stderr.isTTY);
+    const ci = process.env.CI;
+    const isCi = ci !== undefined && !['', '0', 'false'].includes(ci.toLowerCase());
+    return !this.opts.json && !isCi && process.env.TERM !== 'dumb' && Boolean(process.stderr.isTTY);
   }
 
-  /** A throttled progress line on a TTY; a no-op elsewhere. */
+  /**
+   * A live block with one line per label, redrawn in place until `finish()`; undefined when
+   * not interactive (the caller then prints plain lines as usual). Lines written through this
+   * Output meanwhile appear above the block.
+   */
+  live<S extends string>(labels: string[]): LiveBlock<S> | undefined {
+    if (!this.interactive || this.block) return undefined;
+    const block = new LiveBlock<S>(process.stderr, labels, {
+      paint: (s, text) => this.style(s, text),
+      onFinish: () => {
+        if (this.block === block) this.block = undefined;
+      },
+    });
+    this.block = block;
+    return block;
+  }
+
+  /** A throttled progress line on a TTY; a no-op elsewhere, and while a live block is drawn. */
   progress(label: string): (done: number, total?: number) => void {
-    if (!this.interactive) return () => {};
+    if (!this.interactive || this.block) return () => {};
     let last = 0;
     return (done, total) => {
       const now = Date.now();

@@ -27,6 +27,7 @@ export async function publishGo(ctx: LanguageContext, plan: VersionPlan, opts: P
       if (expectedModule && declared !== expectedModule && plan.packages.length === 1) {
         throw usageError(`GO_MODULE_PATH=${expectedModule} but ${relative(ctx.root, pkg.dir)}/go.mod says module ${declared}`);
       }
+      opts.onStep?.('build', `module zip ${pkg.name}@${pkg.version}`);
       const zip = await buildModuleZip(pkg.dir, pkg.name, pkg.version, join(work, `${packages.length}.zip`));
       const info = infoDocument(pkg.version, plan.snapshot.time);
       const details = { files: zip.files, size: zip.size, omitted: zip.selection.omitted.length, time: rfc3339(new Date(plan.snapshot.time)) };
@@ -35,7 +36,13 @@ export async function publishGo(ctx: LanguageContext, plan: VersionPlan, opts: P
         packages.push({ name: pkg.name, version: pkg.version, digest: zip.h1, status: 'dry-run', details });
         continue;
       }
-      const progress = ctx.out.progress(`go: uploading ${pkg.name}@${pkg.version}`);
+      const label = `${pkg.name}@${pkg.version}`;
+      opts.onStep?.('upload', `${label} (${zip.files} files, ${formatBytes(zip.size)})`);
+      const bar = ctx.out.progress(`go: uploading ${label}`);
+      const progress = (done: number, total?: number) => {
+        bar(done, total);
+        opts.onStep?.('upload', `${label} ${formatBytes(done)}${total ? ` / ${formatBytes(total)}` : ''}`);
+      };
       const res = await uploadModule(
         registry,
         { module: pkg.name, version: pkg.version, info, mod, zipPath: zip.path },

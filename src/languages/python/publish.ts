@@ -14,6 +14,7 @@ export async function publishPython(ctx: LanguageContext, plan: VersionPlan, opt
   for (const [i, pkg] of plan.packages.entries()) {
     const pc = cfg.packages[i]!;
     const project = await readPythonProject(ctx.root, pc.dir, pc.versionFile);
+    opts.onStep?.('build', `wheel + sdist ${project.name} ${pkg.version}`);
     const stage = await stageProject(project, pkg.version);
     try {
       const dists = await buildDists(stage, project, { interpreter, buildCommand: cfg.buildCommand, sourceDateEpoch: Math.floor(Date.parse(plan.snapshot.time) / 1000) });
@@ -35,6 +36,7 @@ export async function publishPython(ctx: LanguageContext, plan: VersionPlan, opt
       const ordered = [...dists].sort((a, b) => (a.filetype === 'bdist_wheel' ? -1 : b.filetype === 'bdist_wheel' ? 1 : 0));
       let wheelAlreadyThere = false;
       for (const d of ordered) {
+        opts.onStep?.('upload', d.filename);
         if (d.filetype === 'sdist' && wheelAlreadyThere && ctx.env.PIP_INDEX_URL) {
           const served = await servedSha256(ctx.env.PIP_INDEX_URL, project.name, d.filename).catch(() => null);
           if (served) {

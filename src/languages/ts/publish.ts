@@ -26,6 +26,7 @@ export async function publishTs(ctx: LanguageContext, plan: VersionPlan, opts: P
     for (const pkg of pkgs) {
       const version = internal.get(pkg.name)!;
       if (semver.valid(version) !== version) throw failure(`${pkg.name}: ${version} is not a clean semver version; npm would rewrite it`);
+      opts.onStep?.('build', `npm pack ${pkg.name}@${version}`);
       const { manifest, rewritten } = rewriteManifest(pkg.manifest, version, internal);
       const stage = await stagePackage(pkg.dir, manifest);
       try {
@@ -39,6 +40,7 @@ export async function publishTs(ctx: LanguageContext, plan: VersionPlan, opts: P
           packages.push({ name: pkg.name, version, digest: info.integrity, status: 'dry-run', details });
           continue;
         }
+        opts.onStep?.('upload', `npm publish ${pkg.name}@${version} --tag ${distTag}`);
         let before;
         try {
           before = await fetchPackument(registry, pkg.name, token);
