@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
-import type { Language, PublishOptions, SmokeReport } from '../../src/languages/types.js';
+import type { Language, PublishOptions, SmokeReport, VersionPlan } from '../../src/languages/types.js';
 import { runPublish, type PublishRunOptions, type StageListener } from '../../src/publish/run.js';
 import type { Snapshot } from '../../src/snapshot/resolve.js';
 import { Output } from '../../src/util/log.js';
@@ -26,7 +26,7 @@ function language(o: { smoke?: boolean; publishFails?: boolean } = {}): Language
     publishEnv: [],
     smokeEnv: [],
     plan: async () => ({ language: 'go', snapshot, packages: [{ name: 'example.com/m', version: 'v0.0.0-20251106083012-0123456789ab', dir: '/x', base: 'v0.0.0' }] }),
-    publish: async (_ctx, plan, opts: PublishOptions) => {
+    publish: async (_ctx: unknown, plan: VersionPlan, opts: PublishOptions) => {
       opts.onStep?.('build', 'module zip');
       opts.onStep?.('upload', 'example.com/m');
       if (o.publishFails) throw new Error('registry answered 409\nsecond line');
