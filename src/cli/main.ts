@@ -58,4 +58,5 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-await main(process.argv);
+// No top-level await: the bundle is CommonJS (see scripts/build.mjs).
+void main(process.argv);
