@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT } from '../util/errors.js';
 import { TOOL_VERSION } from '../util/tool-version.js';
+import { invokedCommand } from './argv.js';
 import { registerDev } from './dev.js';
 import { registerDoctor } from './doctor.js';
 import { registerGc } from './gc.js';
@@ -12,11 +13,26 @@ import { registerSmoke } from './smoke.js';
 import { registerState } from './state.js';
 import { registerVersion } from './version.js';
 
+/** Every command, by the name it is invoked as; help lists them in this order. */
+const COMMANDS: readonly (readonly [string, (program: Command) => void])[] = [
+  ['version', registerVersion],
+  ['registry', registerRegistry],
+  ['publish', registerPublish],
+  ['state', registerState],
+  ['smoke', registerSmoke],
+  ['dev', registerDev],
+  ['doctor', registerDoctor],
+  ['gc', registerGc],
+  ['pin', registerPin],
+];
+
 /**
  * Entry point: commander wiring only. Each command module registers itself and imports its
- * heavy dependencies lazily inside its action, so `ameide-pkg version` starts fast.
+ * heavy dependencies lazily inside its action, so `ameide-pkg version` starts fast. With
+ * `only`, just that command is registered: building all nine commands' options is measurable
+ * start-up work that a run of one command never looks at.
  */
-export function buildProgram(): Command {
+export function buildProgram(only?: string): Command {
   const program = new Command('ameide-pkg')
     .description('Snapshot publishing for the TypeScript, Python and Go SDKs of one monorepo.')
     // `--version` is the tool's own version; the `version` command prints snapshot versions.
@@ -31,21 +47,13 @@ export function buildProgram(): Command {
       `
 Exit codes: 0 ok · 1 a publish/smoke/network step failed · 2 usage or configuration error · 3 drift found by "state check".`,
     );
-  registerVersion(program);
-  registerRegistry(program);
-  registerPublish(program);
-  registerState(program);
-  registerSmoke(program);
-  registerDev(program);
-  registerDoctor(program);
-  registerGc(program);
-  registerPin(program);
+  for (const [name, register] of COMMANDS) if (only === undefined || name === only) register(program);
   return program;
 }
 
 
 async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  const program = buildProgram(invokedCommand(argv.slice(2), COMMANDS.map(([name]) => name)));
   try {
     await program.parseAsync(argv);
   } catch (err) {
