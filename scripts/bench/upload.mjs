@@ -1,6 +1,7 @@
 // Upload benchmark: push a ~400 MB module zip to `ameide-pkg registry serve` and to a raw
 // Node http sink that only writes the body to the same disk, in the same run; report the
-// throughput ratio (goal >= 0.7x) and the registry's peak RSS (goal <= 150 MB).
+// throughput ratio (goal >= 0.8x) and the registry's peak RSS (goal <= 150 MB).
+// Usage: node scripts/bench/upload.mjs [--strict]   (SIZE_MB=400 ROUNDS=2 by default)
 import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -10,6 +11,7 @@ import { PassThrough } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { request } from 'undici';
 import yazl from 'yazl';
+import { finish, goal } from './lib.mjs';
 
 const SIZE_MB = Number(process.env.SIZE_MB ?? 400);
 const root = new URL('../..', import.meta.url).pathname;
@@ -104,6 +106,7 @@ const regMbps = best(results.registry);
 console.log(`zip size:               ${(size / 1e6).toFixed(0)} MB`);
 console.log(`raw http sink:          ${sinkMbps.toFixed(0)} MB/s (best of ${ROUNDS})`);
 console.log(`registry serve /upload: ${regMbps.toFixed(0)} MB/s (best of ${ROUNDS}; includes zip check + h1 + both layouts)`);
-console.log(`throughput ratio: ${(regMbps / sinkMbps).toFixed(2)}x (goal >= 0.7x) ${regMbps / sinkMbps >= 0.7 ? 'OK' : 'BELOW GOAL'}`);
-console.log(`registry peak RSS: ${results.rss.toFixed(0)} MB (goal <= 150 MB) ${results.rss <= 150 ? 'OK' : 'OVER GOAL'}`);
+goal('upload throughput ratio vs raw sink', regMbps / sinkMbps, '>=', 0.8, 'x');
+goal('registry peak RSS', results.rss, '<=', 150, ' MB', 0);
 rmSync(work, { recursive: true, force: true });
+finish();
