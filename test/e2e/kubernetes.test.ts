@@ -52,7 +52,8 @@ function envKnown(name: string): boolean {
 describe('deploy/kubernetes (kubectl kustomize + Kubernetes OpenAPI schemas)', () => {
   beforeAll(async () => {
     const dist = join(PROJECT_ROOT, 'dist');
-    const files = [join(dist, 'cli/main.js'), ...readdirSync(join(dist, 'chunks')).filter((f) => f.endsWith('.js')).map((f) => join(dist, 'chunks', f))];
+    // Every .js file of the bundle, whatever its layout (one file or chunks).
+    const files = (readdirSync(dist, { recursive: true }) as string[]).filter((f) => f.endsWith('.js')).map((f) => join(dist, f));
     distText = files.map((f) => readFileSync(f, 'utf8')).join('\n');
     goEnvHelp = (await execa('go', ['help', 'environment'])).stdout;
   });
