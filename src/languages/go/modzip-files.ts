@@ -1,9 +1,11 @@
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { lstatSync, readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { collisionChecker } from './fold.js';
 import { goVersionAtLeast, parseGoMod } from './gomod.js';
 import { MAX_GO_MOD, MAX_LICENSE, MAX_ZIP_FILE } from './limits.js';
 import { checkFilePath } from './module.js';
+import { sortUtf8 } from './utf8-order.js';
 
 /**
  * Which files of a module directory go into its module zip — a port of
@@ -57,43 +59,55 @@ interface Listed {
   size: number;
 }
 
-const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
-
-/** filepath.Walk in lexical order with x/mod's listFilesInDir pruning. */
-async function listFilesInDir(dir: string, goVersion: string): Promise<{ files: Listed[]; omitted: { path: string; reason: string }[] }> {
+/**
+ * filepath.Walk in lexical order with x/mod's listFilesInDir pruning. Synchronous on purpose:
+ * one lstat per file is a few microseconds as a plain syscall, but tens as a promise through
+ * libuv's thread pool — profiled at 1.3 s of CPU for 20k files, a third of Go's whole
+ * CreateFromDir. A walk has nothing to overlap with, so the event loop loses nothing real.
+ */
+function listFilesInDir(dir: string, goVersion: string): { files: Listed[]; omitted: { path: string; reason: string }[] } {
   const files: Listed[] = [];
   const omitted: { path: string; reason: string }[] = [];
-  const walk = async (absDir: string, rel: string): Promise<void> => {
-    const names = (await readdir(absDir)).sort(byteOrder);
-    for (const name of names) {
+  const walk = (absDir: string, rel: string): void => {
+    const entries = sortUtf8(readdirSync(absDir, { withFileTypes: true }), (d) => d.name);
+    for (const d of entries) {
+      const name = d.name;
       const abs = join(absDir, name);
       const slash = rel ? `${rel}/${name}` : name;
-      const st = await lstat(abs);
       if (isVendoredPackage(slash, goVersion)) {
         omitted.push({ path: slash, reason: 'file is in vendor directory' });
         continue;
       }
-      if (st.isDirectory()) {
+      // Dirent types come from the same lstat-like d_type (Node lstats itself when the file
+      // system does not report one), so symlinks are never followed, as in filepath.Walk.
+      if (d.isDirectory()) {
         if (['.bzr', '.git', '.hg', '.svn'].includes(name)) {
           omitted.push({ path: slash, reason: 'directory is a version control repository' });
           continue;
         }
-        const gm = await lstat(join(abs, 'go.mod')).catch(() => null);
+        const gm = lstatSync(join(abs, 'go.mod'), { throwIfNoEntry: false });
         if (gm && !gm.isDirectory()) {
           omitted.push({ path: slash, reason: 'directory is in another module' });
           continue;
         }
-        await walk(abs, slash);
+        walk(abs, slash);
         continue;
       }
+      if (!d.isFile()) {
+        omitted.push({ path: slash, reason: 'file is not a regular file' });
+        continue;
+      }
+      const st = lstatSync(abs);
       if (!st.isFile()) {
+        // Replaced between readdir and lstat: judge it by what it is now, as Walk would.
+        if (st.isDirectory()) throw new Error(`${abs} changed from a file to a directory while listing the module`);
         omitted.push({ path: slash, reason: 'file is not a regular file' });
         continue;
       }
       files.push({ path: slash, abs, kind: 'file', size: st.size });
     }
   };
-  await walk(dir, '');
+  walk(dir, '');
   return { files, omitted };
 }
 
@@ -185,7 +199,7 @@ export function checkFiles(files: Listed[], goVersion: string): Omit<FileSelecti
 export async function selectModuleFiles(dir: string): Promise<FileSelection> {
   const goMod = await readFile(join(dir, 'go.mod'), 'utf8').catch(() => '');
   const goVersion = parseGoMod(goMod).goVersion;
-  const listed = await listFilesInDir(dir, goVersion);
+  const listed = listFilesInDir(dir, goVersion);
   const checked = checkFiles(listed.files, goVersion);
   return { ...checked, omitted: [...listed.omitted, ...checked.omitted], goVersion };
 }

@@ -10,8 +10,9 @@ import { writeZip } from './zipwriter.js';
  * set, entries `module@version/<path>`, FILE entries only (a directory entry would change
  * h1). Everything is checked before the first byte is written; the zip is streamed to disk
  * (never held in memory) while each file's sha256 is taken from the very bytes zipped, so
- * the returned h1 is the hash of this zip. Files are deflated concurrently on libuv's thread
- * pool ahead of the writer (zipwriter.ts), so compression uses every core.
+ * the returned h1 is the hash of this zip. Entries are prepared (read, hashed, deflated) in
+ * batches on worker threads ahead of the writer (zipwriter.ts), so compression uses every
+ * core.
  */
 export interface ModuleZip {
   path: string;

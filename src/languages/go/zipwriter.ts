@@ -1,30 +1,34 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, readFile, type FileHandle } from 'node:fs/promises';
-import { promisify } from 'node:util';
-import { crc32, createDeflateRaw, deflateRaw as deflateRawCb, constants as zc } from 'node:zlib';
+import { open, type FileHandle } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { crc32, createDeflateRaw, constants as zc } from 'node:zlib';
+import { inlinePreparer, makePreparer, type BatchJob, type BatchResult } from './zip-prepare.js';
 
 /**
- * A streaming ZIP writer for module zips, built for throughput on small files.
+ * A streaming ZIP writer for module zips, built for throughput on many small files.
  *
  * Invariants:
  *  - entries are written in the order given; only file entries (no directories), each with
  *    the DOS time 1980-01-01 00:00 (h1 ignores times; fixed times make zips reproducible);
- *  - small files are read, CRC'd, hashed and deflated AHEAD of the writer, concurrently on
- *    libuv's thread pool, within a bounded window (IN_FLIGHT_FILES / IN_FLIGHT_BYTES), so
- *    compression uses every core while memory stays bounded;
+ *  - files are cut into contiguous batches (≤ BATCH_BYTES / BATCH_FILES) that worker threads
+ *    turn into finished local entries (zip-prepare.ts) while this thread appends earlier
+ *    batches to the file in order; at most `ahead` batches are outstanding, so memory stays
+ *    bounded whatever the module's size. Small zips are prepared on this thread: starting
+ *    a worker costs more than they take;
  *  - files over STREAM_THRESHOLD are streamed through one deflater with a data descriptor
  *    (general purpose bit 3), never held whole in memory;
- *  - a file that does not shrink is STORED; `go` reads both methods, and h1 hashes the
- *    uncompressed bytes, so the method never changes the module's hash;
  *  - every file's sha256 is taken from the very bytes that are compressed;
  *  - ZIP64 end records are written when the entry count or an offset needs them.
  */
-export const IN_FLIGHT_FILES = 32;
-export const IN_FLIGHT_BYTES = 24 << 20;
 export const STREAM_THRESHOLD = 8 << 20;
+export const BATCH_BYTES = 1 << 20;
+export const BATCH_FILES = 256;
+/** Below this much input, workers are not started. */
+export const WORKER_MIN_BYTES = 4 << 20;
+const MAX_WORKERS = 4;
 
-const deflateRaw = promisify(deflateRawCb);
 const DOS_DATE_1980 = (0 << 9) | (1 << 5) | 1; // 1980-01-01
 const DOS_TIME_0 = 0;
 const UTF8_FLAG = 1 << 11;
@@ -46,14 +50,13 @@ export interface ZipResult {
   bytes: number;
   /** sha256 hex of each entry's uncompressed bytes, in input order. */
   sha256: string[];
+  /** Compression method of each entry (0 stored, 8 deflated), in input order. */
+  methods: number[];
 }
 
-interface Prepared {
-  method: 0 | 8;
-  crc: number;
-  sha256: string;
-  size: number;
-  data: Buffer;
+export interface WriteZipOptions {
+  /** Worker threads preparing entries; 0 prepares on this thread. Default: by input size. */
+  workers?: number;
 }
 
 interface CentralEntry {
@@ -66,14 +69,101 @@ interface CentralEntry {
   offset: number;
 }
 
-async function prepare(input: ZipInput): Promise<Prepared> {
-  const raw = await readFile(input.path);
-  if (raw.length !== input.size) throw new Error(`${input.path} changed size while zipping (${input.size} → ${raw.length})`);
-  const sha256 = createHash('sha256').update(raw).digest('hex');
-  const crc = crc32(raw);
-  if (raw.length === 0) return { method: 0, crc, sha256, size: 0, data: raw };
-  const deflated = await deflateRaw(raw, { level: zc.Z_DEFAULT_COMPRESSION });
-  return deflated.length < raw.length ? { method: 8, crc, sha256, size: raw.length, data: deflated } : { method: 0, crc, sha256, size: raw.length, data: raw };
+const WORKER_SOURCE = `'use strict';
+const { parentPort } = require('node:worker_threads');
+const { prepareBatch } = (${makePreparer.toString()})(require);
+parentPort.on('message', (job) => {
+  let r;
+  try {
+    r = prepareBatch(job);
+  } catch (err) {
+    parentPort.postMessage({ id: job.id, error: String((err && err.message) || err) });
+    return;
+  }
+  parentPort.postMessage(r, [r.bytes.buffer]);
+});`;
+
+/** Runs batch jobs on a few worker threads, first come first served. */
+class PreparePool {
+  private readonly idle: Worker[] = [];
+  private readonly all: Worker[] = [];
+  private readonly queue: { job: BatchJob; resolve: (r: BatchResult) => void; reject: (e: Error) => void }[] = [];
+  private readonly running = new Map<Worker, { resolve: (r: BatchResult) => void; reject: (e: Error) => void }>();
+  private broken: Error | undefined;
+
+  constructor(size: number) {
+    for (let i = 0; i < size; i++) {
+      // execArgv: [] keeps the parent's loaders and inspector flags out of the helpers.
+      const w = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
+      w.on('message', (r: BatchResult & { error?: string }) => {
+        const task = this.running.get(w);
+        this.running.delete(w);
+        this.idle.push(w);
+        if (r.error !== undefined) task?.reject(new Error(r.error));
+        else task?.resolve(r);
+        this.pump();
+      });
+      const die = (err: Error) => {
+        this.broken ??= err;
+        this.running.get(w)?.reject(err);
+        this.running.delete(w);
+        for (const t of this.queue.splice(0)) t.reject(err);
+      };
+      w.on('error', die);
+      w.on('exit', (code) => die(new Error(`zip worker exited (code ${code})`)));
+      this.all.push(w);
+      this.idle.push(w);
+    }
+  }
+
+  run(job: BatchJob): Promise<BatchResult> {
+    return new Promise((resolve, reject) => {
+      if (this.broken) return reject(this.broken);
+      this.queue.push({ job, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.idle.length && this.queue.length) {
+      const w = this.idle.shift()!;
+      const t = this.queue.shift()!;
+      this.running.set(w, t);
+      w.postMessage(t.job);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.broken ??= new Error('zip worker pool closed');
+    await Promise.all(this.all.map((w) => w.terminate()));
+  }
+}
+
+type Step = { kind: 'batch'; start: number; end: number } | { kind: 'stream'; index: number };
+
+/** Contiguous batches in input order; big files get a step of their own. Pure. */
+export function planSteps(inputs: ZipInput[]): Step[] {
+  const steps: Step[] = [];
+  let start = 0;
+  let bytes = 0;
+  const cut = (end: number) => {
+    if (end > start) steps.push({ kind: 'batch', start, end });
+    start = end;
+    bytes = 0;
+  };
+  for (let i = 0; i < inputs.length; i++) {
+    const size = inputs[i]!.size;
+    if (size > STREAM_THRESHOLD) {
+      cut(i);
+      steps.push({ kind: 'stream', index: i });
+      start = i + 1;
+      continue;
+    }
+    if (i > start && (bytes + size > BATCH_BYTES || i - start >= BATCH_FILES)) cut(i);
+    bytes += size;
+  }
+  cut(inputs.length);
+  return steps;
 }
 
 function localHeader(name: Buffer, method: number, flags: number, crc: number, compressed: number, size: number): Buffer {
@@ -90,6 +180,10 @@ function localHeader(name: Buffer, method: number, flags: number, crc: number, c
   h.writeUInt16LE(name.length, 26);
   h.writeUInt16LE(0, 28);
   return Buffer.concat([h, name]);
+}
+
+function centralDirectory(entries: CentralEntry[]): Buffer {
+  return Buffer.concat(entries.map(centralHeader));
 }
 
 function centralHeader(e: CentralEntry): Buffer {
@@ -154,102 +248,114 @@ function endRecords(count: number, cdOffset: number, cdSize: number): Buffer {
 }
 
 /** Write `inputs` as a zip to `outPath` (created or truncated). */
-export async function writeZip(inputs: ZipInput[], outPath: string): Promise<ZipResult> {
+export async function writeZip(inputs: ZipInput[], outPath: string, opts: WriteZipOptions = {}): Promise<ZipResult> {
+  const steps = planSteps(inputs);
+  const total = inputs.reduce((a, f) => a + (f.size > STREAM_THRESHOLD ? 0 : f.size), 0);
+  const batches = steps.filter((s) => s.kind === 'batch').length;
+  const wanted = opts.workers ?? (total >= WORKER_MIN_BYTES ? Math.min(availableParallelism(), MAX_WORKERS) : 0);
+  const workers = Math.min(wanted, batches);
   const fh: FileHandle = await open(outPath, 'w');
-  let offset = 0;
-  const pending: Buffer[] = [];
-  let pendingBytes = 0;
-  const flush = async () => {
-    if (!pendingBytes) return;
-    const chunks = pending.splice(0);
-    pendingBytes = 0;
-    await fh.writev(chunks);
-  };
-  const write = async (b: Buffer) => {
-    pending.push(b);
-    pendingBytes += b.length;
-    offset += b.length;
-    if (pendingBytes >= 1 << 20) await flush();
-  };
+  const pool = workers > 0 ? new PreparePool(workers) : undefined;
+  const prepare = (job: BatchJob): Promise<BatchResult> => (pool ? pool.run(job) : Promise.resolve().then(() => inlinePreparer().prepareBatch(job)));
+  const ahead = workers > 0 ? 2 * workers + 1 : 1;
 
+  let offset = 0;
   const central: CentralEntry[] = [];
   const sha256: string[] = new Array(inputs.length);
-  // The read-ahead window: prepared[i] is started while earlier entries are written.
-  const prepared = new Map<number, Promise<Prepared>>();
-  let next = 0;
-  let bytesAhead = 0;
-  const fill = (current: number) => {
-    while (next < inputs.length && next - current < IN_FLIGHT_FILES) {
-      const inp = inputs[next]!;
-      if (inp.size > STREAM_THRESHOLD) {
-        next++;
-        continue;
-      }
-      if (bytesAhead + inp.size > IN_FLIGHT_BYTES && next > current) break;
-      bytesAhead += inp.size;
-      const p = prepare(inp);
+  const methods: number[] = new Array(inputs.length);
+  const pending = new Map<number, Promise<BatchResult>>();
+  let submitted = 0;
+  const submit = (current: number) => {
+    for (; submitted < steps.length && submitted - current < ahead; submitted++) {
+      const step = steps[submitted]!;
+      if (step.kind !== 'batch') continue;
+      const slice = inputs.slice(step.start, step.end);
+      const p = prepare({ id: submitted, paths: slice.map((f) => f.path), names: slice.map((f) => f.name), sizes: slice.map((f) => f.size) });
       p.catch(() => {}); // surfaced when awaited in order
-      prepared.set(next, p);
-      next++;
+      pending.set(submitted, p);
     }
   };
 
   try {
-    for (let i = 0; i < inputs.length; i++) {
-      fill(i);
-      const inp = inputs[i]!;
-      const name = Buffer.from(inp.name, 'utf8');
-      const entryOffset = offset;
-      const p = prepared.get(i);
-      if (p) {
-        const r = await p;
-        prepared.delete(i);
-        bytesAhead -= inp.size;
-        sha256[i] = r.sha256;
-        await write(localHeader(name, r.method, UTF8_FLAG, r.crc, r.data.length, r.size));
-        await write(r.data);
-        central.push({ name, method: r.method, flags: UTF8_FLAG, crc: r.crc, compressed: r.data.length, size: r.size, offset: entryOffset });
+    for (let k = 0; k < steps.length; k++) {
+      submit(k);
+      const step = steps[k]!;
+      if (step.kind === 'stream') {
+        const r = await streamEntry(fh, inputs[step.index]!, offset);
+        sha256[step.index] = r.sha256;
+        methods[step.index] = 8;
+        central.push(r.central);
+        offset += r.written;
         continue;
       }
-      // Large file: stream it through a deflater, sizes and CRC in a data descriptor.
-      await write(localHeader(name, 8, UTF8_FLAG | DESCRIPTOR_FLAG, 0, 0, 0));
-      await flush();
-      const hash = createHash('sha256');
-      let crc = 0;
-      let size = 0;
-      let compressed = 0;
-      const deflater = createDeflateRaw({ level: zc.Z_DEFAULT_COMPRESSION });
-      const drained = (async () => {
-        for await (const chunk of deflater as AsyncIterable<Buffer>) {
-          compressed += chunk.length;
-          await write(chunk);
-        }
-      })();
-      for await (const chunk of createReadStream(inp.path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-        hash.update(chunk);
-        crc = crc32(chunk, crc);
-        size += chunk.length;
-        if (!deflater.write(chunk)) await new Promise((r) => deflater.once('drain', r));
+      const r = await pending.get(k)!;
+      pending.delete(k);
+      for (let j = 0; j < r.offsets.length; j++) {
+        const inp = inputs[step.start + j]!;
+        sha256[step.start + j] = r.sha256[j]!;
+        methods[step.start + j] = r.methods[j]!;
+        central.push({ name: Buffer.from(inp.name, 'utf8'), method: r.methods[j]!, flags: UTF8_FLAG, crc: r.crcs[j]!, compressed: r.compressed[j]!, size: inp.size, offset: offset + r.offsets[j]! });
       }
-      deflater.end();
-      await drained;
-      if (size !== inp.size) throw new Error(`${inp.path} changed size while zipping (${inp.size} → ${size})`);
-      const desc = Buffer.alloc(16);
-      desc.writeUInt32LE(0x08074b50, 0);
-      desc.writeUInt32LE(crc >>> 0, 4);
-      desc.writeUInt32LE(compressed, 8);
-      desc.writeUInt32LE(size, 12);
-      await write(desc);
-      sha256[i] = hash.digest('hex');
-      central.push({ name, method: 8, flags: UTF8_FLAG | DESCRIPTOR_FLAG, crc, compressed, size, offset: entryOffset });
+      await writeAll(fh, r.bytes);
+      offset += r.bytes.length;
     }
-    const cdOffset = offset;
-    for (const e of central) await write(centralHeader(e));
-    await write(endRecords(central.length, cdOffset, offset - cdOffset));
-    await flush();
+    const cd = centralDirectory(central);
+    const end = endRecords(central.length, offset, cd.length);
+    await writeAll(fh, cd);
+    await writeAll(fh, end);
+    offset += cd.length + end.length;
     await fh.sync();
   } finally {
-    await fh.close();
+    await Promise.all([fh.close(), pool?.close()]);
   }
-  return { bytes: offset, sha256 };
+  return { bytes: offset, sha256, methods };
+}
+
+async function writeAll(fh: FileHandle, data: Uint8Array): Promise<void> {
+  let done = 0;
+  while (done < data.length) done += (await fh.write(data, done, data.length - done)).bytesWritten;
+}
+
+/** A large file: streamed through a deflater, sizes and CRC in a data descriptor. */
+async function streamEntry(fh: FileHandle, inp: ZipInput, entryOffset: number): Promise<{ sha256: string; central: CentralEntry; written: number }> {
+  const name = Buffer.from(inp.name, 'utf8');
+  let written = 0;
+  const put = async (b: Uint8Array) => {
+    await writeAll(fh, b);
+    written += b.length;
+  };
+  await put(localHeader(name, 8, UTF8_FLAG | DESCRIPTOR_FLAG, 0, 0, 0));
+  const hash = createHash('sha256');
+  let crc = 0;
+  let size = 0;
+  let compressed = 0;
+  const deflater = createDeflateRaw({ level: zc.Z_DEFAULT_COMPRESSION, chunkSize: 1 << 20 });
+  const drained = (async () => {
+    for await (const chunk of deflater as AsyncIterable<Buffer>) {
+      compressed += chunk.length;
+      await put(chunk);
+    }
+  })();
+  drained.catch(() => {}); // awaited below
+  try {
+    for await (const chunk of createReadStream(inp.path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      crc = crc32(chunk, crc);
+      size += chunk.length;
+      if (!deflater.write(chunk)) await new Promise((r) => deflater.once('drain', r));
+    }
+  } catch (err) {
+    deflater.destroy();
+    throw err;
+  }
+  deflater.end();
+  await drained;
+  if (size !== inp.size) throw new Error(`${inp.path} changed size while zipping (${inp.size} → ${size} bytes)`);
+  const desc = Buffer.alloc(16);
+  desc.writeUInt32LE(0x08074b50, 0);
+  desc.writeUInt32LE(crc >>> 0, 4);
+  desc.writeUInt32LE(compressed, 8);
+  desc.writeUInt32LE(size, 12);
+  await put(desc);
+  return { sha256: hash.digest('hex'), written, central: { name, method: 8, flags: UTF8_FLAG | DESCRIPTOR_FLAG, crc: crc >>> 0, compressed, size, offset: entryOffset } };
 }

@@ -1,0 +1,194 @@
+import { createRequire } from 'node:module';
+
+/**
+ * Turning module files into finished local zip entries (header + data), in batches, so the
+ * work can run on worker threads. Profile of the former one-promise-per-step pipeline on
+ * 20k files: most CPU went to per-file overhead (thread-pool hand-offs, promises, futexes,
+ * page faults from a fresh zlib context per async deflate), not to deflate itself. A batch
+ * here is plain synchronous code: read, sha256, crc32, decide, deflate, write the header.
+ *
+ * Invariants:
+ *  - a batch's `bytes` are the exact local entries, in input order, ready to append to the
+ *    zip; each entry is a file (never a directory) dated 1980-01-01 00:00, UTF-8 flagged;
+ *  - sha256 (for h1) and crc32 are taken over the very bytes that were read and zipped;
+ *  - a file whose size differs from the size it was listed with fails the batch (the
+ *    limits were checked against the listed size);
+ *  - data is DEFLATED (level 6, Go's flate.DefaultCompression) unless deflating would not
+ *    make it smaller: then it is STORED. Data that a cheap sample shows to be incompressible
+ *    (high byte entropy and no repeated 4-byte strings: already compressed or random) is
+ *    stored without trying. Both methods unzip to the same bytes and h1 hashes those, so the
+ *    choice never changes the module's hash — only size and time.
+ *
+ * makePreparer must stay self-contained (no imports, no module-level bindings): its source
+ * text is what the worker threads evaluate (zipwriter.ts).
+ */
+export interface BatchJob {
+  id: number;
+  /** Absolute paths, zip entry names and listed sizes, in zip order. */
+  paths: string[];
+  names: string[];
+  sizes: number[];
+}
+
+export interface BatchResult {
+  id: number;
+  /** The local entries, back to back. */
+  bytes: Uint8Array;
+  /** Per entry: offset of its local header in `bytes`, method, crc32, compressed size, sha256 hex. */
+  offsets: number[];
+  methods: number[];
+  crcs: number[];
+  compressed: number[];
+  sha256: string[];
+}
+
+export interface Preparer {
+  prepareBatch(job: BatchJob): BatchResult;
+  looksIncompressible(data: Uint8Array): boolean;
+}
+
+export function makePreparer(req: (id: string) => unknown): Preparer {
+  const fs = req('node:fs') as typeof import('node:fs');
+  const zlib = req('node:zlib') as typeof import('node:zlib');
+  const crypto = req('node:crypto') as typeof import('node:crypto');
+
+  const SAMPLE_WINDOW = 512;
+  const SAMPLE_WINDOWS = 4;
+  const MIN_TRY_SIZE = 1024;
+  // crypto.hash (Node >= 20.12) skips a Hash object per file.
+  const oneShot = typeof crypto.hash === 'function' ? crypto.hash : undefined;
+  const hist = new Int32Array(256);
+  const table = new Int32Array(1 << 12);
+
+  /**
+   * True when deflate would almost surely gain < ~2%: (almost) no 4-byte string of a sample
+   * (up to four 512-byte windows spread over the data) seen twice, and order-0 entropy of the
+   * sample near 8 bits/byte. Entropy alone would store a file made of a repeated random
+   * block; the repeat probe catches that, and it rejects text within a few hundred bytes,
+   * so compressible files pay almost nothing for the question. Small inputs are never
+   * judged: deflating them is cheap.
+   */
+  function looksIncompressible(data: Uint8Array): boolean {
+    const n = data.length;
+    if (n < MIN_TRY_SIZE) return false;
+    table.fill(0);
+    const windows = n <= SAMPLE_WINDOW * SAMPLE_WINDOWS ? 1 : SAMPLE_WINDOWS;
+    const width = windows === 1 ? n : SAMPLE_WINDOW;
+    const step = windows === 1 ? 0 : Math.floor((n - width) / (windows - 1));
+    let probed = 0;
+    let repeats = 0;
+    for (let w = 0; w < windows; w++) {
+      const start = w * step;
+      const end = start + width - 3;
+      let v = (data[start]! << 8) | (data[start + 1]! << 16) | (data[start + 2]! << 24);
+      for (let i = start; i < end; i++) {
+        v = (v >>> 8) | (data[i + 3]! << 24); // the 4 bytes at i, little-endian
+        const h = Math.imul(v, 0x9e3779b1) >>> 20;
+        const c = table[h]! - 1;
+        table[h] = i + 1;
+        if (c >= 0 && data[c] === data[i] && data[c + 1] === data[i + 1] && data[c + 2] === data[i + 2] && data[c + 3] === data[i + 3]) {
+          // Random data repeats a 4-byte string about once per 2^32 pairs; text constantly.
+          if (++repeats * 64 > probed + 256) return false;
+        }
+        probed++;
+      }
+    }
+    if (repeats * 64 > probed) return false;
+    hist.fill(0);
+    let sampled = 0;
+    for (let w = 0; w < windows; w++) {
+      const start = w * step;
+      const end = start + width;
+      for (let i = start; i < end; i++) hist[data[i]!]!++;
+      sampled += width;
+    }
+    let sum = 0;
+    for (let b = 0; b < 256; b++) {
+      const c = hist[b]!;
+      if (c) sum += c * Math.log2(c);
+    }
+    const entropy = Math.log2(sampled) - sum / sampled;
+    // The plug-in estimate runs low by about 255 / (2 m ln 2) bits on m samples of uniform data.
+    return entropy + 255 / (2 * sampled * Math.LN2) >= 7.85;
+  }
+
+  function readExactly(path: string, size: number, into: Uint8Array, at: number): void {
+    const fd = fs.openSync(path, 'r');
+    try {
+      // `into` has at least one spare byte past this file, so growth shows as an over-read.
+      let got = 0;
+      for (;;) {
+        const r = fs.readSync(fd, into, at + got, size + 1 - got, null);
+        if (r === 0) break;
+        got += r;
+        if (got > size) break;
+      }
+      if (got !== size) throw new Error(`${path} changed size while zipping (${size} → ${got > size ? 'more' : got} bytes)`);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  function prepareBatch(job: BatchJob): BatchResult {
+    const count = job.paths.length;
+    const nameBytes: Buffer[] = new Array(count);
+    let capacity = 1;
+    for (let i = 0; i < count; i++) {
+      nameBytes[i] = Buffer.from(job.names[i]!, 'utf8');
+      capacity += 30 + nameBytes[i]!.length + job.sizes[i]!;
+    }
+    // Not from the shared pool: the whole ArrayBuffer is transferred to the writer.
+    const out = Buffer.allocUnsafeSlow(capacity);
+    const offsets: number[] = new Array(count);
+    const methods: number[] = new Array(count);
+    const crcs: number[] = new Array(count);
+    const compressed: number[] = new Array(count);
+    const sha256: string[] = new Array(count);
+    let pos = 0;
+    for (let i = 0; i < count; i++) {
+      const name = nameBytes[i]!;
+      const size = job.sizes[i]!;
+      const dataAt = pos + 30 + name.length;
+      readExactly(job.paths[i]!, size, out, dataAt);
+      const raw = out.subarray(dataAt, dataAt + size);
+      sha256[i] = oneShot ? oneShot('sha256', raw, 'hex') : crypto.createHash('sha256').update(raw).digest('hex');
+      const crc = zlib.crc32(raw);
+      let method = 0;
+      let csize = size;
+      if (size > 0 && !looksIncompressible(raw)) {
+        const deflated = zlib.deflateRawSync(raw, { level: 6 });
+        if (deflated.length < size) {
+          out.set(deflated, dataAt);
+          method = 8;
+          csize = deflated.length;
+        }
+      }
+      out.writeUInt32LE(0x04034b50, pos);
+      out.writeUInt16LE(20, pos + 4); // version needed: 2.0
+      out.writeUInt16LE(1 << 11, pos + 6); // UTF-8 names
+      out.writeUInt16LE(method, pos + 8);
+      out.writeUInt16LE(0, pos + 10); // 00:00
+      out.writeUInt16LE((1 << 5) | 1, pos + 12); // 1980-01-01
+      out.writeUInt32LE(crc >>> 0, pos + 14);
+      out.writeUInt32LE(csize, pos + 18);
+      out.writeUInt32LE(size, pos + 22);
+      out.writeUInt16LE(name.length, pos + 26);
+      out.writeUInt16LE(0, pos + 28);
+      name.copy(out, pos + 30);
+      offsets[i] = pos;
+      methods[i] = method;
+      crcs[i] = crc >>> 0;
+      compressed[i] = csize;
+      pos = dataAt + csize;
+    }
+    return { id: job.id, bytes: new Uint8Array(out.buffer, out.byteOffset, pos), offsets, methods, crcs, compressed, sha256 };
+  }
+
+  return { prepareBatch, looksIncompressible };
+}
+
+let inline: Preparer | undefined;
+/** The preparer on the calling thread (small zips, and tests). */
+export function inlinePreparer(): Preparer {
+  return (inline ??= makePreparer(createRequire(import.meta.url)));
+}
