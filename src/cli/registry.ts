@@ -4,9 +4,11 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { usageError } from '../util/errors.js';
 import { action, commandContext } from './context.js';
+import { addS3Options, openStore, type StorageFlags } from './storage-options.js';
 
-interface ServeFlags {
+interface ServeFlags extends StorageFlags {
   storage: string;
+  externalStorageSecretFile?: string;
   host: string;
   port: string;
   readApi?: boolean;
@@ -51,10 +53,12 @@ const isLoopback = (host: string) => host === 'localhost' || host === '::1' || (
 
 export function registerRegistry(program: Command): void {
   const registry = program.command('registry').description('the Go module uploader (+ GOPROXY read API) and Python index');
-  registry
+  const serve = registry
     .command('serve')
-    .description('serve POST /upload into Athens storage (both layouts); --read-api adds the GOPROXY protocol')
-    .requiredOption('--storage <dir>', 'storage root shared with Athens (created if missing)')
+    .description('serve POST /upload into Athens storage (a shared directory, or an S3 bucket Athens reads); --read-api adds the GOPROXY protocol')
+    .requiredOption('--storage <dir|s3://bucket[/prefix]>', "storage shared with Athens: a directory (created if missing) or an S3 bucket in Athens' S3 layout")
+    .option('--goproxy-root <dir>', "directory: keep the GOPROXY @v tree here instead of inside the storage root (keeps Athens' /catalog clean)")
+    .option('--external-storage-secret-file <file>', "serve Athens' external storage API (StorageType = \"external\") under /athens/<secret>, secret read from this file")
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port (0 picks a free one)', '0')
     .option('--read-api', 'also serve the GOPROXY protocol from the same storage')
@@ -68,7 +72,8 @@ export function registerRegistry(program: Command): void {
     .option('--request-timeout <duration>', 'a whole request (headers + body) must arrive within this; 0: no limit', '15m')
     .option('--headers-timeout <duration>', 'request line and headers must arrive within this', '30s')
     .option('--idle-timeout <duration>', 'cut off a client that neither sends nor reads for this long (a stalled upload)', '60s')
-    .option('--shutdown-timeout <duration>', 'on SIGTERM/SIGINT, wait this long for in-flight requests, then close them', '30s')
+    .option('--shutdown-timeout <duration>', 'on SIGTERM/SIGINT, wait this long for in-flight requests, then close them', '30s');
+  addS3Options(serve)
     .addHelpText('after', '\nThe first line on stdout is "listening on http://HOST:PORT". SIGTERM/SIGINT stop accepting, finish in-flight requests for up to --shutdown-timeout, close the rest, exit 0 (a second signal closes at once).')
     .action(
       action(async (opts: ServeFlags, cmd: Command) => {
@@ -106,13 +111,19 @@ export function registerRegistry(program: Command): void {
             username = pair.slice(0, i);
             password = pair.slice(i + 1);
           }
+          if (!opts.pythonStorage && /^s3:\/\//i.test(opts.storage)) throw usageError('--python with s3:// storage needs --python-storage <dir>');
           python = { prefix: '/pypi', storage: resolve(opts.pythonStorage ?? resolve(opts.storage, '.pypi')), username, password };
         } else if (opts.pythonAuthFile || opts.pythonAllowAnonymous) {
           throw usageError('--python-auth-file and --python-allow-anonymous only apply with --python');
         }
+        const externalSecret = opts.externalStorageSecretFile ? await readSecretFile(opts.externalStorageSecretFile, '--external-storage-secret-file', warn) : undefined;
+        if (externalSecret !== undefined && !/^[A-Za-z0-9._~-]{16,}$/.test(externalSecret)) {
+          throw usageError('the external storage secret must be at least 16 URL-safe characters (A-Z a-z 0-9 . _ ~ -), e.g. openssl rand -hex 24');
+        }
         const { startRegistry } = await import('../registry/server.js');
         const log = opts.quiet ? undefined : (line: string) => ctx.out.info(`[${new Date().toISOString()}] ${line}`);
-        const running = await startRegistry({ storage: resolve(opts.storage), host: opts.host, port, readApi: opts.readApi, token, maxZipBytes, python, log, timeouts });
+        const storage = await openStore(opts.storage, opts, (p) => resolve(p), (line) => ctx.out.info(line));
+        const running = await startRegistry({ storage, host: opts.host, port, readApi: opts.readApi, token, maxZipBytes, python, log, timeouts, externalSecret });
         process.stdout.write(`listening on ${running.url}\n`);
         await new Promise<void>((done) => {
           let signals = 0;

@@ -1,8 +1,9 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { DiskModuleStore, type ModuleStore } from './go/backend.js';
+import { externalPreflight, handleExternal, isExternalRequest, redactExternalPath } from './go/external.js';
 import { handleProxyRead } from './go/read-api.js';
-import { GoStorage } from './go/storage.js';
 import { handleUpload, uploadPreflight, type UploadOptions } from './go/upload.js';
 import { refuse, sendError, sendJson, sendNotFound, type Refusal } from './http.js';
 import { TOOL_VERSION } from '../util/tool-version.js';
@@ -28,7 +29,10 @@ import { TOOL_VERSION } from '../util/tool-version.js';
  *     internal failures — those go to the log).
  */
 export interface RegistryOptions {
-  storage: string;
+  /** A storage directory (disk), or an opened module store (disk or s3, see go/backend.ts). */
+  storage: string | ModuleStore;
+  /** Serve Athens' external-storage API under /athens/<secret>/ (see go/external.ts). */
+  externalSecret?: string;
   host?: string;
   port?: number;
   readApi?: boolean;
@@ -64,7 +68,7 @@ export interface Mount {
 export interface RunningRegistry {
   server: Server;
   url: string;
-  storage: GoStorage;
+  storage: ModuleStore;
   /**
    * Stop accepting, let in-flight requests finish for up to `deadlineMs` (default 30 s), then
    * close the connections still open; resolves when handlers have cleaned up. Calling it
@@ -85,7 +89,7 @@ export function requestPath(target: string | undefined): string | null {
 }
 
 export async function startRegistry(opts: RegistryOptions): Promise<RunningRegistry> {
-  const storage = new GoStorage(opts.storage);
+  const storage = typeof opts.storage === 'string' ? new DiskModuleStore(opts.storage) : opts.storage;
   await storage.recover();
   const log = opts.log;
   const t: ServerTimeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
@@ -126,7 +130,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
     const { mount, sub } = route(mounts, path, req.method ?? 'GET');
     const refusal = mount.preflight?.(req, sub) ?? null;
     if (refusal) {
-      log?.(`refused ${req.method} ${path} (${refusal.status}): ${refusal.error}`);
+      log?.(`refused ${req.method} ${redactExternalPath(path)} (${refusal.status}): ${refusal.error}`);
       return refuse(req, res, refusal);
     }
     if (expectsContinue) res.writeContinue();
@@ -135,7 +139,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
 
   const lastResort = (req: IncomingMessage, res: ServerResponse, err: unknown) => {
     try {
-      log?.(`error handling ${req.method} ${req.url}: ${(err as Error)?.stack ?? err}`);
+      log?.(`error handling ${req.method} ${redactExternalPath(req.url ?? '')}: ${(err as Error)?.stack ?? err}`);
       if (res.headersSent) return void res.destroy();
       res.shouldKeepAlive = false;
       const path = requestPath(req.url);
@@ -181,7 +185,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
     const active = current.get(socket);
     // Body fully received, answer not started: the server is working, not the client stalling.
     if (active && active.req.complete && !active.res.headersSent) return;
-    if (active) log?.(`cut off ${active.req.method} ${active.req.url}: no progress for ${t.idleMs} ms`);
+    if (active) log?.(`cut off ${active.req.method} ${redactExternalPath(active.req.url ?? '')}: no progress for ${t.idleMs} ms`);
     socket.destroy();
   });
 
@@ -224,10 +228,12 @@ type Mounts = {
   readyz: Mount;
   version: Mount;
   readApi?: Mount;
+  /** Athens' external storage (when a secret is configured; else a 404 explaining how). */
+  external: Mount;
   notFound: Mount;
 };
 
-async function buildMounts(opts: RegistryOptions, storage: GoStorage): Promise<Mounts> {
+async function buildMounts(opts: RegistryOptions, storage: ModuleStore): Promise<Mounts> {
   let python: Mounts['python'];
   if (opts.python) {
     const { createPythonIndex } = await import('./python/index.js');
@@ -251,12 +257,23 @@ async function buildMounts(opts: RegistryOptions, storage: GoStorage): Promise<M
     },
     version: { handle: (_req, res) => sendJson(res, 200, { name: 'ameide-pkg-registry', version: SERVER_VERSION, readApi: Boolean(opts.readApi), python: Boolean(opts.python) }) },
     readApi: opts.readApi ? { handle: (req, res, path) => handleProxyRead(req, res, storage, path) } : undefined,
+    external:
+      opts.externalSecret !== undefined
+        ? {
+            handle: (req, res, path) => handleExternal(req, res, path, { store: storage, secret: opts.externalSecret!, maxZipBytes: opts.maxZipBytes, log: opts.log }),
+            preflight: (req, path) => externalPreflight(req, path, opts.externalSecret!),
+          }
+        : {
+            handle: (_req, res) => sendNotFound(res, 'Athens external storage is not enabled (registry serve --external-storage-secret-file)'),
+            preflight: (req) => (req.method === 'POST' || req.method === 'DELETE' ? { status: 404, error: 'Athens external storage is not enabled', detail: 'registry serve --external-storage-secret-file' } : null),
+          },
     notFound: { handle: (_req, res, path) => sendNotFound(res, `not found: ${path}`) },
   };
 }
 
 function route(m: Mounts, path: string, method: string): { mount: Mount; sub: string } {
   if (m.python && (path === m.python.prefix || path.startsWith(m.python.prefix + '/'))) return { mount: m.python.mount, sub: path.slice(m.python.prefix.length) || '/' };
+  if (isExternalRequest(path, method)) return { mount: m.external, sub: path };
   if (path === '/upload') return { mount: m.upload, sub: path };
   if (path === '/healthz') return { mount: m.healthz, sub: path };
   if (path === '/readyz') return { mount: m.readyz, sub: path };

@@ -110,6 +110,19 @@ export class AthensS3View {
     return (await this.o.getBuffer(`${module}/@v/${version}.${ext}`))?.data ?? null;
   }
 
+  /** The same invariant from one listing (cheap enough to run after every kill). */
+  async brokenByListing(module: string): Promise<string[]> {
+    const keys = new Set<string>();
+    for await (const k of this.o.list(module + '/@v/')) keys.add(k.key);
+    const broken: string[] = [];
+    for (const k of keys) {
+      if (!k.endsWith('.info')) continue;
+      const base = k.slice(0, -'.info'.length);
+      if (!keys.has(base + '.mod') || !keys.has(base + '.zip')) broken.push(base.split('/').at(-1)!);
+    }
+    return broken;
+  }
+
   /** Athens' invariant as the issue states it: no listed version lacks .mod or .zip. */
   async brokenVersions(module: string): Promise<string[]> {
     const broken: string[] = [];

@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { canonicalSemver, isValidSemver } from '../../languages/go/module.js';
+import { join } from 'node:path';
+import { canonicalSemver, escapePath, isValidSemver } from '../../languages/go/module.js';
 import { usageError } from '../../util/errors.js';
 import { moduleVersions, removeVersion, type GcPlan, type GcVersion } from './gc.js';
 import { GoStorage, type StoreResult, type VersionFiles } from './storage.js';
@@ -47,14 +48,36 @@ export interface ModuleStore {
   remove(module: string, version: string): Promise<boolean>;
 }
 
+/**
+ * GoStorage with the GOPROXY @v tree under its own root (--goproxy-root), so Athens' root
+ * holds only the Athens layout: Athens' disk /catalog walks every *.info under its root and
+ * would list the @v files as bogus modules. Everything else (locks, staging, recovery) is
+ * GoStorage's, which finds the @v tree only through proxyDir().
+ */
+class SplitGoStorage extends GoStorage {
+  constructor(
+    root: string,
+    readonly proxyRoot: string,
+  ) {
+    super(root);
+  }
+  override proxyDir(module: string): string {
+    return join(this.proxyRoot, ...escapePath(module).split('/'), '@v');
+  }
+}
+
 /** The existing disk storage behind the interface; GoStorage itself stays as it is. */
 export class DiskModuleStore implements ModuleStore {
   readonly kind = 'disk';
   readonly storage: GoStorage;
-  constructor(root: string) {
-    this.storage = new GoStorage(root);
+  constructor(root: string, proxyRoot?: string) {
+    this.storage = proxyRoot ? new SplitGoStorage(root, proxyRoot) : new GoStorage(root);
   }
   get location(): string {
+    return this.storage.root;
+  }
+  /** For the uploader: scrubbed from messages to clients. */
+  get root(): string {
     return this.storage.root;
   }
   async recover(): Promise<void> {
@@ -99,7 +122,7 @@ export class DiskModuleStore implements ModuleStore {
 }
 
 /** `--storage` as given: a directory, or s3://BUCKET[/PREFIX]. */
-export type StorageSpec = { kind: 'disk'; root: string } | { kind: 's3'; bucket: string; prefix: string };
+export type StorageSpec = { kind: 'disk'; root: string; proxyRoot?: string } | { kind: 's3'; bucket: string; prefix: string };
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
@@ -129,7 +152,7 @@ export interface OpenOptions {
 
 /** Open a store; the AWS SDK is loaded only here, and only for s3://. */
 export async function openModuleStore(spec: StorageSpec, o: OpenOptions = {}): Promise<ModuleStore> {
-  if (spec.kind === 'disk') return new DiskModuleStore(spec.root);
+  if (spec.kind === 'disk') return new DiskModuleStore(spec.root, spec.proxyRoot);
   const { openS3ModuleStore } = await import('./s3/open.js');
   return openS3ModuleStore({ bucket: spec.bucket, prefix: spec.prefix, pathStyle: Boolean(o.pathStyle), singleWriter: Boolean(o.singleWriter), log: o.log });
 }

@@ -1,9 +1,7 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { canonicalSemver, checkModulePath, compareSemver, isValidSemver, semverPrerelease, unescapePath } from '../../languages/go/module.js';
 import { sendNotFound } from '../http.js';
-import type { GoStorage } from './storage.js';
+import type { ModuleStore, StoredFile } from './backend.js';
 
 /**
  * The GOPROXY protocol served from the @v tree: /<module>/@v/list, /<module>/@v/<v>.info|mod|zip,
@@ -13,7 +11,9 @@ import type { GoStorage } from './storage.js';
  */
 const CONTENT_TYPES = { info: 'application/json', mod: 'text/plain; charset=utf-8', zip: 'application/zip' } as const;
 
-export function parseProxyPath(urlPath: string): { module: string; kind: 'list' | 'latest' } | { module: string; kind: 'info' | 'mod' | 'zip'; version: string } | null {
+export type ProxyRequest = { module: string; kind: 'list' | 'latest' } | { module: string; kind: 'info' | 'mod' | 'zip'; version: string };
+
+export function parseProxyPath(urlPath: string): ProxyRequest | null {
   let path: string;
   try {
     path = decodeURIComponent(urlPath);
@@ -49,9 +49,14 @@ export function latestVersion(versions: string[]): string | undefined {
   return [...(releases.length ? releases : versions)].sort(compareSemver).at(-1);
 }
 
-export async function handleProxyRead(req: IncomingMessage, res: ServerResponse, storage: GoStorage, urlPath: string): Promise<void> {
+export async function handleProxyRead(req: IncomingMessage, res: ServerResponse, storage: ModuleStore, urlPath: string): Promise<void> {
   const parsed = parseProxyPath(urlPath);
   if (!parsed) return sendNotFound(res, `not found: ${urlPath}`);
+  return serveProxyRequest(req, res, storage, parsed);
+}
+
+/** Answer one parsed GOPROXY request from a module store (either backend). */
+export async function serveProxyRequest(req: IncomingMessage, res: ServerResponse, storage: ModuleStore, parsed: ProxyRequest): Promise<void> {
   const head = req.method === 'HEAD';
   if (!('version' in parsed)) {
     const versions = await storage.list(parsed.module);
@@ -63,19 +68,23 @@ export async function handleProxyRead(req: IncomingMessage, res: ServerResponse,
     }
     const latest = latestVersion(versions);
     if (!latest) return sendNotFound(res, `no versions of ${parsed.module}`);
-    return serveFile(res, storage.proxyFile(parsed.module, latest, 'info'), CONTENT_TYPES.info, head, `${parsed.module}@latest`);
+    return serveFile(res, await storage.read(parsed.module, latest, 'info'), CONTENT_TYPES.info, head, `${parsed.module}@latest`);
   }
-  const file = storage.proxyFile(parsed.module, parsed.version, parsed.kind);
+  const file = await storage.read(parsed.module, parsed.version, parsed.kind);
   return serveFile(res, file, CONTENT_TYPES[parsed.kind], head, `${parsed.module}@${parsed.version}`);
 }
 
-async function serveFile(res: ServerResponse, path: string, type: string, head: boolean, what: string): Promise<void> {
-  const st = await stat(path).catch(() => null);
-  if (!st || !st.isFile()) return sendNotFound(res, `not found: ${what}`);
-  res.writeHead(200, { 'content-type': type, 'content-length': st.size, 'cache-control': 'public, max-age=31536000, immutable' });
-  if (head) return void res.end();
+async function serveFile(res: ServerResponse, file: StoredFile | null, type: string, head: boolean, what: string): Promise<void> {
+  if (!file) return sendNotFound(res, `not found: ${what}`);
+  res.writeHead(200, { 'content-type': type, 'content-length': file.size, 'cache-control': 'public, max-age=31536000, immutable' });
+  if (head) {
+    file.body.destroy();
+    return void res.end();
+  }
+  // Streamed (a zip can be hundreds of MB); a client going away ends the source too.
+  res.on('close', () => file.body.destroy());
   await new Promise<void>((resolve) => {
-    createReadStream(path)
+    file.body
       .on('error', () => {
         res.destroy();
         resolve();

@@ -10,7 +10,7 @@ import { parseInfo } from '../../languages/go/info.js';
 import { checkStorable, MAX_GO_MOD, MAX_INFO, MAX_ZIP_FILE } from '../../languages/go/limits.js';
 import { canonicalSemver, checkModulePath, checkPathMajor, isValidSemver } from '../../languages/go/module.js';
 import { bearerToken, refuse, secretEquals, sendError, sendJson, type Refusal } from '../http.js';
-import type { GoStorage } from './storage.js';
+import type { StoreResult, VersionFiles } from './storage.js';
 import { inspectModuleZip, ZipRejection } from './zip-inspect.js';
 import { failpoint } from '../../util/failpoint.js';
 
@@ -20,8 +20,27 @@ import { failpoint } from '../../util/failpoint.js';
  * GoStorage.store commits it. Statuses: 201 new · 200 identical re-upload · 400 invalid ·
  * 401 auth · 409 same version, other bytes · 413 over a limit.
  */
+/** What the handler needs from storage: GoStorage and every ModuleStore (backend.ts) have it. */
+export interface UploadStore {
+  /** A local storage root, scrubbed from messages sent to clients (disk only). */
+  readonly root?: string;
+  newStaging(): Promise<string>;
+  store(module: string, version: string, files: VersionFiles): Promise<StoreResult>;
+}
+
+/** The multipart part names of /upload, and of Athens' external-storage .save. */
+const UPLOAD_PARTS = { info: 'info', mod: 'mod', zip: 'zip' } as const;
+const ATHENS_SAVE_PARTS = { info: 'mod.info', mod: 'mod.mod', zip: 'mod.zip' } as const;
+type PartNames = { info: string; mod: string; zip: string };
+
 export interface UploadOptions {
-  storage: GoStorage;
+  storage: UploadStore;
+  /**
+   * Athens' external storage `POST <module>/@v/<version>.save`: module and version come from
+   * the URL, the parts are mod.info/mod.mod/mod.zip, and Athens expects 200 for a new version
+   * too. Validation is the same as /upload's.
+   */
+  athensSave?: { module: string; version: string };
   token?: string;
   maxZipBytes?: number;
   log?: (line: string) => void;
@@ -83,7 +102,8 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, op
   const staging = await opts.storage.newStaging();
   let answer: { status: number; body?: Record<string, unknown>; error?: string; detail?: string };
   try {
-    const parts = await receiveParts(req, staging, maxZip);
+    const parts = await receiveParts(req, staging, maxZip, opts.athensSave ? ATHENS_SAVE_PARTS : UPLOAD_PARTS);
+    if (opts.athensSave) Object.assign(parts.fields, opts.athensSave);
     failpoint('upload:received');
     const result = await validateAndStore(parts, opts, maxZip);
     opts.log?.(`upload ${parts.fields.module}@${parts.fields.version}: ${result.status === 201 ? 'stored' : 'identical'} ${result.body.h1}`);
@@ -91,7 +111,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, op
   } catch (err) {
     if (err instanceof HttpFailure) {
       opts.log?.(`upload rejected (${err.status}): ${err.message}`);
-      answer = { status: err.status, error: scrub(err.message, opts.storage.root), detail: err.detail && scrub(err.detail, opts.storage.root) };
+      answer = { status: err.status, error: scrub(err.message, opts.storage.root ?? ''), detail: err.detail && scrub(err.detail, opts.storage.root ?? '') };
     } else {
       // Internal failures carry file system paths: they go to the log, not to the client.
       opts.log?.(`upload failed: ${(err as Error).stack ?? err}`);
@@ -124,7 +144,10 @@ interface Parts {
  * (client abort, short body, a timeout destroying the connection). Every event handler is
  * guarded: a throw inside one becomes a rejection, never an uncaught exception.
  */
-function receiveParts(req: IncomingMessage, staging: string, maxZip: number): Promise<Parts> {
+function receiveParts(req: IncomingMessage, staging: string, maxZip: number, names: PartNames): Promise<Parts> {
+  // Parts named for the other endpoint are just unknown parts here (ignored, never a role).
+  const role = (name: string) =>
+    name === names.info ? 'info' : name === names.mod ? 'mod' : name === names.zip ? 'zip' : names === UPLOAD_PARTS ? name : `#${name}`;
   return new Promise((resolve, reject) => {
     let bb: busboy.Busboy;
     try {
@@ -170,7 +193,8 @@ function receiveParts(req: IncomingMessage, staging: string, maxZip: number): Pr
 
     bb.on(
       'field',
-      guard((name: string, value: string, info: busboy.FieldInfo) => {
+      guard((partName: string, value: string, info: busboy.FieldInfo) => {
+        const name = role(partName);
         if (info.valueTruncated) return fail(new HttpFailure(413, `field ${name} is over the limit (max ${MAX_GO_MOD} bytes)`));
         if (name === 'mod' || name === 'info') parts.files[name] = Buffer.from(value, 'utf8');
         else parts.fields[name] = value;
@@ -178,7 +202,8 @@ function receiveParts(req: IncomingMessage, staging: string, maxZip: number): Pr
     );
     bb.on(
       'file',
-      guard((name: string, stream: Readable) => {
+      guard((partName: string, stream: Readable) => {
+        const name = role(partName);
         streams.add(stream);
         if (name === 'zip') {
           if (parts.zip) {
@@ -295,7 +320,7 @@ async function validateAndStore(parts: Parts, opts: UploadOptions, maxZip: numbe
   if (stored.status === 'invalid') throw new HttpFailure(400, stored.reason, stored.detail);
   if (stored.status === 'conflict') throw new HttpFailure(409, stored.reason, stored.detail ?? 'versions are immutable: publish a new version');
   return {
-    status: stored.status === 'created' ? 201 : 200,
+    status: stored.status === 'created' && !opts.athensSave ? 201 : 200,
     body: { module, version, h1: inspected.h1, files: inspected.files, size: parts.zip!.size, stored: stored.status === 'created' },
   };
 }

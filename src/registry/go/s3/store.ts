@@ -116,8 +116,9 @@ export class S3ModuleStore implements ModuleStore {
       if (committed) return this.settle(module, version, ours, committed);
       // 3: bodies first, each created only if absent, adopted when identical.
       let orphanRemoved = false;
-      for (const ext of ['zip', 'mod'] as const) {
-        const holder = await this.createBody(module, version, ext, ours);
+      const holders = await Promise.all((['zip', 'mod'] as const).map((ext) => this.createBody(module, version, ext, ours)));
+      for (const [i, ext] of (['zip', 'mod'] as const).entries()) {
+        const holder = holders[i]!;
         if (holder === 'ours') continue;
         const nowCommitted = await this.o.getBuffer(this.key(module, version, 'info'));
         if (nowCommitted) return this.settle(module, version, ours, nowCommitted);
@@ -174,13 +175,15 @@ export class S3ModuleStore implements ModuleStore {
 
   /** 5: make .zip/.mod hold the committed (= our) bytes. */
   private async ensureBodies(module: string, version: string, ours: Ours): Promise<void> {
-    for (const ext of ['zip', 'mod'] as const) {
-      const key = this.key(module, version, ext);
-      const h = await this.o.head(key);
-      if (h && (h.meta[SHA] ?? (await this.hashObject(key))) === ours.sha[ext]) continue;
-      this.opts.log?.(`restoring ${key} (removed or replaced while ${module}@${version} was committed)`);
-      await this.o.put(key, ext === 'zip' ? { file: ours.zipPath } : { buffer: ours.mod }, { [SHA]: ours.sha[ext] }, false, CONTENT_TYPES[ext]);
-    }
+    await Promise.all(
+      (['zip', 'mod'] as const).map(async (ext) => {
+        const key = this.key(module, version, ext);
+        const h = await this.o.head(key);
+        if (h && (h.meta[SHA] ?? (await this.hashObject(key))) === ours.sha[ext]) return;
+        this.opts.log?.(`restoring ${key} (removed or replaced while ${module}@${version} was committed)`);
+        await this.o.put(key, ext === 'zip' ? { file: ours.zipPath } : { buffer: ours.mod }, { [SHA]: ours.sha[ext] }, false, CONTENT_TYPES[ext]);
+      }),
+    );
   }
 
   private async hashObject(key: string): Promise<string | undefined> {
