@@ -4,8 +4,10 @@ import type { Command } from 'commander';
 import { EXIT, usageError } from '../util/errors.js';
 import { formatBytes, table } from '../util/log.js';
 import { action, commandContext } from './context.js';
+import { addS3Options, openStore, type StorageFlags } from './storage-options.js';
 
-interface GcFlags {
+interface GcFlags extends StorageFlags {
+  orphanGrace?: string;
   lang: string;
   storage: string;
   keep: string;
@@ -55,25 +57,28 @@ async function confinedModule(root: string, module: string): Promise<string> {
 }
 
 export function registerGc(program: Command): void {
-  program
+  const gc = program
     .command('gc')
     .description('remove old Go pseudo-versions from the registry storage (both layouts, under the uploader\'s lock)')
     .option('--lang <lang>', 'language (only go has a storage ameide-pkg manages)', 'go')
-    .requiredOption('--storage <dir>', 'registry storage root (as given to `registry serve --storage`)')
+    .requiredOption('--storage <dir|s3://bucket[/prefix]>', 'registry storage (as given to `registry serve --storage`)')
+    .option('--goproxy-root <dir>', 'the GOPROXY @v tree, when `registry serve` keeps it outside the storage root')
+    .option('--orphan-grace <age>', 'S3: remove .zip/.mod left without a .info by crashed uploads once older than this', '1h')
     .option('--keep <n>', 'newest pseudo-versions to keep per module', '20')
     .option('--older-than <age>', 'only remove versions published before this age (e.g. 30d, 12h, 2w)')
     .option('--keep-file <file>', 'state record (file or dumped ConfigMap value) whose versions are never removed; repeatable', collect, [])
     .option('--module <path>', 'only this module; repeatable (default: every module in storage)', collect, [])
     .option('--include-tags', 'also consider tagged (non-pseudo) versions')
-    .option('--dry-run', 'print what would be removed; remove nothing')
-    .addHelpText('after', '\nSafe while `registry serve` runs on the same storage: each module is planned and pruned under the lock uploads take.')
+    .option('--dry-run', 'print what would be removed; remove nothing');
+  addS3Options(gc)
+    .addHelpText('after', '\nSafe while `registry serve` runs on the same storage: on disk each module is planned and pruned under the lock uploads take; on S3 versions leave .info first and an upload racing the removal keeps its version whole.')
     .action(
       action(async (opts: GcFlags, command: Command) => {
         const ctx = commandContext(command);
         if (opts.lang !== 'go') throw usageError(`gc --lang ${opts.lang}: only go is supported (npm and Python registries have their own retention)`);
         const keep = Number(opts.keep);
         if (!Number.isInteger(keep) || keep < 0) throw usageError(`--keep must be a non-negative integer (got "${opts.keep}")`);
-        const { collectGarbage, parseDuration } = await import('../registry/go/gc.js');
+        const { parseDuration } = await import('../registry/go/gc.js');
         let olderThan: number | undefined;
         if (opts.olderThan !== undefined) {
           const ms = parseDuration(opts.olderThan);
@@ -81,13 +86,27 @@ export function registerGc(program: Command): void {
           olderThan = Date.now() - ms;
         }
         const pinned = await pinnedFrom(opts.keepFile.map((f) => resolve(ctx.root, f)));
-        const { existsSync } = await import('node:fs');
-        const root = resolve(ctx.root, opts.storage);
-        if (!existsSync(root)) throw usageError(`--storage ${opts.storage} does not exist`);
-        const modules = await Promise.all(opts.module.map((m) => confinedModule(root, m)));
-        const { GoStorage } = await import('../registry/go/storage.js');
+        const orphanGraceMs = parseDuration(opts.orphanGrace ?? '1h');
+        if (orphanGraceMs === null) throw usageError(`--orphan-grace must look like 1h, 30m or 2d (got "${opts.orphanGrace}")`);
+        let modules: string[];
+        if (/^s3:\/\//i.test(opts.storage)) {
+          // Object keys, not directories: a valid module path is all a --module needs to be.
+          const { checkModulePath } = await import('../languages/go/module.js');
+          for (const m of opts.module) {
+            const bad = checkModulePath(m);
+            if (bad) throw usageError(`--module ${JSON.stringify(m)} is not a valid Go module path (${bad})`);
+          }
+          modules = opts.module;
+        } else {
+          const { existsSync } = await import('node:fs');
+          const root = resolve(ctx.root, opts.storage);
+          if (!existsSync(root)) throw usageError(`--storage ${opts.storage} does not exist`);
+          modules = await Promise.all(opts.module.map((m) => confinedModule(root, m)));
+        }
+        const store = await openStore(opts.storage, { ...opts, orphanGraceMs }, (p) => resolve(ctx.root, p), (line) => ctx.out.info(line));
+        const { collectGarbageIn } = await import('../registry/go/gc-store.js');
         const dryRun = Boolean(opts.dryRun);
-        const reports = await collectGarbage(new GoStorage(root), {
+        const reports = await collectGarbageIn(store, {
           keep,
           olderThan,
           includeTags: Boolean(opts.includeTags),

@@ -12,6 +12,8 @@ export interface StorageFlags {
   s3PathStyle?: boolean;
   s3SingleWriter?: boolean;
   goproxyRoot?: string;
+  /** Milliseconds (gc --orphan-grace). */
+  orphanGraceMs?: number;
 }
 
 export function addS3Options(cmd: Command): Command {
@@ -26,5 +28,5 @@ export async function openStore(spec: string, flags: StorageFlags, resolveDir: (
   if (parsed.kind === 's3' && flags.goproxyRoot) throw usageError('--goproxy-root applies to a storage directory, not to s3:// (the bucket holds one layout)');
   if (parsed.kind === 'disk' && flags.goproxyRoot) parsed.proxyRoot = resolveDir(flags.goproxyRoot);
   if (parsed.kind === 'disk' && (flags.s3PathStyle || flags.s3SingleWriter)) throw usageError('--s3-path-style and --s3-single-writer need --storage s3://BUCKET[/PREFIX]');
-  return openModuleStore(parsed, { pathStyle: flags.s3PathStyle, singleWriter: flags.s3SingleWriter, log });
+  return openModuleStore(parsed, { pathStyle: flags.s3PathStyle, singleWriter: flags.s3SingleWriter, orphanGraceMs: flags.orphanGraceMs, log });
 }

@@ -104,7 +104,8 @@ export class DiskModuleStore implements ModuleStore {
   async modules(): Promise<string[]> {
     return [...new Set((await this.storage.committedVersions()).map((c) => c.module))].sort();
   }
-  gcModule(module: string, choose: (versions: GcVersion[]) => GcPlan, dryRun: boolean): Promise<GcPlan> {
+  async gcModule(module: string, choose: (versions: GcVersion[]) => GcPlan, dryRun: boolean): Promise<GcPlan> {
+    await this.storage.init();
     return this.storage.withModuleLock(module, async () => {
       const plan = choose(await moduleVersions(this.storage, module));
       if (!dryRun) for (const v of plan.remove) await removeVersion(this.storage, module, v.version);
@@ -147,6 +148,8 @@ export interface OpenOptions {
   pathStyle?: boolean;
   /** --s3-single-writer: accept an endpoint that ignores If-None-Match (one writer only). */
   singleWriter?: boolean;
+  /** S3: .zip/.mod without a .info younger than this count as an upload in progress. */
+  orphanGraceMs?: number;
   log?: (line: string) => void;
 }
 
@@ -154,7 +157,7 @@ export interface OpenOptions {
 export async function openModuleStore(spec: StorageSpec, o: OpenOptions = {}): Promise<ModuleStore> {
   if (spec.kind === 'disk') return new DiskModuleStore(spec.root, spec.proxyRoot);
   const { openS3ModuleStore } = await import('./s3/open.js');
-  return openS3ModuleStore({ bucket: spec.bucket, prefix: spec.prefix, pathStyle: Boolean(o.pathStyle), singleWriter: Boolean(o.singleWriter), log: o.log });
+  return openS3ModuleStore({ bucket: spec.bucket, prefix: spec.prefix, pathStyle: Boolean(o.pathStyle), singleWriter: Boolean(o.singleWriter), log: o.log, store: { orphanGraceMs: o.orphanGraceMs } });
 }
 
 /** Versions in a directory listing that are canonical Go versions (shared by both backends). */
