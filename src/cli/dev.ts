@@ -5,8 +5,9 @@ import { CONFIG_FILE } from '../config/schema.js';
 import { EXIT, usageError } from '../util/errors.js';
 import { table } from '../util/log.js';
 import { action, commandContext } from './context.js';
+import { addS3Options, openStore, type StorageFlags } from './storage-options.js';
 
-interface DevFlags {
+interface DevFlags extends StorageFlags {
   example?: boolean;
   once?: boolean;
   storage?: string;
@@ -29,13 +30,14 @@ async function goPatterns(root: string): Promise<string[]> {
 }
 
 export function registerDev(program: Command): void {
-  program
+  const dev = program
     .command('dev')
     .description('run the whole registry side on this machine: Verdaccio (npm), the Go uploader + GOPROXY, a Python index')
     .option('--example', 'publish the bundled example monorepo to it, smoke it and install it with the real clients')
     .option('--once', 'stop after start-up (and --example) and exit with its status')
-    .option('--storage <dir>', 'keep registry contents here across runs (default: a temp dir removed on exit)')
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--storage <dir|s3://bucket[/prefix]>', 'keep registry contents here across runs (default: a temp dir removed on exit); s3:// holds the Go modules, npm and Python stay in a temp dir')
+    .option('--host <host>', 'address to listen on', '127.0.0.1');
+  addS3Options(dev)
     .addHelpText(
       'after',
       `
@@ -62,7 +64,10 @@ checkout of this repository has it.
           }
         }
         const patterns = await goPatterns(exampleRoot ?? ctx.root);
-        const stack = await startDevStack({ storage: opts.storage && resolve(opts.storage), host: opts.host, goPrivatePatterns: patterns });
+        const s3 = opts.storage !== undefined && /^s3:\/\//i.test(opts.storage);
+        const goStore = s3 ? await openStore(opts.storage!, opts, (p) => resolve(p), (line) => ctx.out.info(line)) : undefined;
+        const storage = s3 ? undefined : opts.storage && resolve(opts.storage);
+        const stack = await startDevStack({ storage, host: opts.host, goPrivatePatterns: patterns, goStore });
         let code: number = EXIT.ok;
         let closed = false;
         const shutdown = async () => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ModuleStore } from '../registry/go/backend.js';
 import type { RunningRegistry } from '../registry/server.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import type { Verdaccio } from './verdaccio.js';
@@ -19,6 +20,8 @@ export interface DevStackOptions {
   host?: string;
   /** Module path patterns for GONOSUMDB (the SDK modules' hosts). */
   goPrivatePatterns?: string[];
+  /** Go modules in this store (e.g. an S3 bucket) instead of <storage>/go. */
+  goStore?: ModuleStore;
 }
 
 export interface DevStack {
@@ -48,7 +51,7 @@ export async function startDevStack(o: DevStackOptions = {}): Promise<DevStack> 
   try {
     npm = await startVerdaccio({ storage: join(storage, 'npm'), host });
     registry = await startRegistry({
-      storage: join(storage, 'go'),
+      storage: o.goStore ?? join(storage, 'go'),
       host,
       port: 0,
       readApi: true,
