@@ -21,6 +21,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# --- S3-compatible server for the S3 storage tests (moto_server, path-style on 127.0.0.1) ---------
+if ! command -v moto_server >/dev/null 2>&1; then
+  log "installing moto_server: pip install 'moto[server]'"
+  (pip install --quiet 'moto[server]' || /usr/bin/python3 -m pip install --quiet 'moto[server]') >/dev/null 2>&1 || true
+  hash -r
+  command -v moto_server >/dev/null 2>&1 || { echo "moto_server is required by the S3 storage tests and could not be installed: run pip install 'moto[server]'" >&2; exit 1; }
+fi
+
 # --- node dependencies + build --------------------------------------------------------------
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ -n "${CI:-}" ]; then
   log "npm ci"

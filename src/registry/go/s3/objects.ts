@@ -26,7 +26,8 @@ export type Body = { buffer: Buffer } | { file: string };
 
 /** Objects of at least this size are sent as a parallel multipart upload (lib-storage). */
 export const MULTIPART_MIN = 16 << 20;
-const PART_SIZE = 8 << 20;
+// 5 MiB is S3's smallest part: 4 in flight keep the upload parallel within the RSS budget.
+const PART_SIZE = 5 << 20;
 const QUEUE = 4;
 
 export class S3Objects {
