@@ -24,8 +24,15 @@ export interface Listed {
 
 export type Body = { buffer: Buffer } | { file: string };
 
-/** Objects of at least this size are sent as a parallel multipart upload (lib-storage). */
-export const MULTIPART_MIN = 16 << 20;
+/**
+ * Bodies below BUFFER_MAX are sent from memory (the SDK can retry those); up to MULTIPART_MIN
+ * as one streamed PutObject (constant memory; measured 2x faster than lib-storage's parallel
+ * multipart against moto, and a 500 MiB zip is far below S3's 5 GB single-PUT limit); only
+ * larger ones (a raised --max-zip-bytes) as a multipart upload, whose completion carries the
+ * same If-None-Match.
+ */
+const BUFFER_MAX = 16 << 20;
+export const MULTIPART_MIN = 1 << 30;
 // 5 MiB is S3's smallest part: 4 in flight keep the upload parallel within the RSS budget.
 const PART_SIZE = 5 << 20;
 const QUEUE = 4;
@@ -78,10 +85,12 @@ export class S3Objects {
           await this.client.send(new this.sdk.PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body.buffer, Metadata: meta, ContentType: contentType, ...cond }));
         } else {
           const size = (await stat(body.file)).size;
-          if (size < MULTIPART_MIN) {
-            // Small enough to hold: a buffer body can be retried by the SDK, a stream cannot.
+          if (size < BUFFER_MAX) {
             const data = await readFile(body.file);
             await this.client.send(new this.sdk.PutObjectCommand({ Bucket: this.bucket, Key: key, Body: data, Metadata: meta, ContentType: contentType, ...cond }));
+          } else if (size < MULTIPART_MIN) {
+            const stream = createReadStream(body.file, { highWaterMark: 1 << 20 });
+            await this.client.send(new this.sdk.PutObjectCommand({ Bucket: this.bucket, Key: key, Body: stream, ContentLength: size, Metadata: meta, ContentType: contentType, ...cond }));
           } else {
             const up = new this.Upload({
               client: this.client,
