@@ -34,7 +34,21 @@ async function serve(bucket: string, extra: string[] = [], env: NodeJS.ProcessEn
   return p;
 }
 
-const up = (url: string, f: GoModuleFixture) => postUpload(url, { module: f.module, version: f.version, info: f.info, mod: f.mod, zip: f.zip });
+/**
+ * One upload; a connection dropped before any answer (a keep-alive socket the server closed as
+ * it was reused, under load) is retried once — as the publish client does — which is safe
+ * because an identical re-upload is answered 200.
+ */
+const up = async (url: string, f: GoModuleFixture) => {
+  const send = () => postUpload(url, { module: f.module, version: f.version, info: f.info, mod: f.mod, zip: f.zip });
+  try {
+    return await send();
+  } catch {
+    return send();
+  }
+};
+/** No retry: for the kill loop, where a dropped connection is the point. */
+const upOnce = (url: string, f: GoModuleFixture) => postUpload(url, { module: f.module, version: f.version, info: f.info, mod: f.mod, zip: f.zip });
 const pseudo = (i: number) => `v0.0.0-20251106${String(80000 + i).padStart(6, '0')}-${i.toString(16).padStart(12, '0')}`;
 
 describe('registry serve --storage s3:// (moto)', () => {
@@ -88,7 +102,8 @@ describe('registry serve --storage s3:// (moto)', () => {
     const o = await moto.objects(bucket);
     const athens = new AthensS3View(o);
     const stored = { info: (await athens.get(MOD, V, 'info'))!.toString(), zip: (await athens.get(MOD, V, 'zip'))! };
-    expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+    // At most one 201 (exactly one unless the winner's answer was lost and retried → 200).
+    expect(results.filter((r) => r.status === 201).length).toBeLessThanOrEqual(1);
     uploads.forEach((f, i) => {
       const isStored = f.zip.equals(stored.zip) && JSON.stringify(JSON.parse(f.info)) + '\n' === stored.info;
       expect(results[i]!.status, `upload ${i}: ${JSON.stringify(results[i]!.body)}`).toBe(isStored ? (results[i]!.status === 201 ? 201 : 200) : 409);
@@ -131,7 +146,7 @@ describe('registry serve --storage s3:// (moto)', () => {
     const cp = goModuleFixture(MOD, 'v0.1.0');
     for (const point of ['s3:bodies', 's3:committed']) {
       const reg = await serve(bucket, [], { AMEIDE_PKG_FAILPOINT: point });
-      await up(reg.url, cp).catch(() => null);
+      await upOnce(reg.url, cp).catch(() => null);
       await reg.exited();
       expect(await athens.list(MOD)).toEqual(point === 's3:bodies' ? [] : ['v0.1.0']);
       await check();
@@ -140,10 +155,11 @@ describe('registry serve --storage s3:// (moto)', () => {
     const fxs = Array.from({ length: 30 }, (_, i) => goModuleFixture(MOD, pseudo(1000 + i)));
     let kills = 0;
     const started = Date.now();
-    while (kills < 22 && Date.now() - started < 60_000) {
+    // Bounded by kills; the time cap only matters on a machine far slower than usual.
+    while (kills < 22 && Date.now() - started < 150_000) {
       const reg = await serve(bucket);
       const batch = Array.from({ length: 4 }, () => fxs[Math.floor(Math.random() * fxs.length)]!);
-      const inflight = batch.map((f) => up(reg.url, f).catch(() => null));
+      const inflight = batch.map((f) => upOnce(reg.url, f).catch(() => null));
       await new Promise((r) => setTimeout(r, Math.random() * 250));
       await reg.stop('SIGKILL');
       kills++;
@@ -157,5 +173,5 @@ describe('registry serve --storage s3:// (moto)', () => {
     await check();
     expect(await athens.brokenVersions(MOD)).toEqual([]);
     expect((await athens.list(MOD)).sort()).toEqual([cp, ...fxs].map((f) => f.version).sort());
-  }, 150_000);
+  }, 240_000);
 });
