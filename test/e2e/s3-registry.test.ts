@@ -126,7 +126,7 @@ describe('registry serve --storage s3:// (moto)', () => {
     expect(new Set(listed)).toEqual(new Set([V, ...fxs.map((f) => f.version)]));
     expect((await athens.list(MOD)).length).toBe(201);
     expect(await athens.brokenVersions(MOD)).toEqual([]);
-  }, 150_000);
+  }, 300_000);
 
   it('kill -9 at crash points and at ≥ 20 random moments during uploads: Athens never sees a .info without .mod and .zip, every listed version is fetchable, retries succeed', async () => {
     const bucket = await moto.newBucket();
