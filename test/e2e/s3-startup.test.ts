@@ -42,11 +42,26 @@ afterAll(async () => {
 
 describe('S3 start-up', () => {
   it('commands that do not use S3 never import the AWS SDK', async () => {
-    // Record every module the built CLI resolves while running `version`.
-    const hook = join(tmp('hook-'), 'hook.mjs');
+    // Record every module the built CLI loads while running `version`: through require()
+    // (the bundle is CommonJS) and through the ESM loader (a dynamic import()).
+    const dir = tmp('hook-');
+    const cjs = join(dir, 'hook.cjs');
+    writeFileSync(
+      cjs,
+      `const Module = require('node:module');
+const load = Module._load;
+Module._load = function (request, ...rest) {
+  if (/@aws-sdk|@smithy/.test(request)) process.stderr.write('IMPORTED ' + request + '\\n');
+  return load.call(this, request, ...rest);
+};
+`,
+    );
+    const hook = join(dir, 'hook.mjs');
     writeFileSync(
       hook,
       `import { register } from 'node:module';
+import { createRequire } from 'node:module';
+createRequire(import.meta.url)(${JSON.stringify(cjs)});
 register('data:text/javascript,' + encodeURIComponent(\`
 export async function resolve(spec, ctx, next) {
   if (spec.includes('@aws-sdk') || spec.includes('@smithy')) process.stderr.write('IMPORTED ' + spec + '\\\\n');
