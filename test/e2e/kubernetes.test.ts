@@ -87,7 +87,7 @@ describe('deploy/kubernetes (kubectl kustomize + Kubernetes OpenAPI schemas)', (
     const gcVolume = find(rendered.get('overlays/pvc')!, 'CronJob', 'ameide-pkg-gc')!.spec.jobTemplate.spec.template.spec.volumes.find((v: any) => v.name === 'storage');
     expect(gcVolume).toEqual({ name: 'storage', persistentVolumeClaim: { claimName: 'athens-proxy-storage' } });
     const s3Args = find(rendered.get('overlays/s3')!, 'Deployment', 'go-module-uploader')!.spec.template.spec.containers[0].args;
-    expect(s3Args[s3Args.indexOf('--storage') + 1]).toMatch(/^s3:\/\/[^/]+\/.+/);
+    expect(s3Args[s3Args.indexOf('--storage') + 1]).toMatch(/^s3:\/\/[a-z0-9.-]+$/); // Athens' S3 backend reads keys without a prefix
   });
 
   it('the Role grants exactly get, create, patch on configmaps, bound to the service account the jobs run as', () => {
@@ -161,6 +161,11 @@ describe('deploy/kubernetes (kubectl kustomize + Kubernetes OpenAPI schemas)', (
       const set = (flag: string, value: string) => (args[args.indexOf(flag) + 1] = value);
       set('--storage', tmp('probe-storage-'));
       set('--token-file', token);
+      if (args.includes('--external-storage-secret-file')) {
+        const secret = join(tmp('probe-athens-'), 'secret');
+        writeFileSync(secret, 'athens-url-secret-0123456789\n', { mode: 0o400 });
+        set('--external-storage-secret-file', secret);
+      }
       set('--host', '127.0.0.1');
       set('--port', '0');
       expect(args.slice(0, 2)).toEqual(['registry', 'serve']);
@@ -198,14 +203,14 @@ describe('deploy/kubernetes (kubectl kustomize + Kubernetes OpenAPI schemas)', (
   it('every ameide-pkg command line names a real command and only flags it accepts (read from the built CLI\'s help)', async () => {
     const seen = await checkFlags(['base', 'overlays/pvc', 'overlays/athens-external']);
     // What the manifests promise to run.
-    expect(seen).toEqual(expect.arrayContaining(['registry serve --storage --host 0.0.0.0 --port 8080 --token-file', 'registry serve --storage --read-api --host 0.0.0.0 --port 8080 --token-file', 'doctor --lang all -C', 'publish --lang all --push --json -C', 'state sync -C', 'state check --registry --json -C', 'gc --lang go --storage --keep 20 --older-than 30d --keep-file --dry-run']));
+    expect(seen).toEqual(expect.arrayContaining(['registry serve --storage --host 0.0.0.0 --port 8080 --token-file', 'registry serve --storage --read-api --host 0.0.0.0 --port 8080 --token-file --external-storage-secret-file', 'doctor --lang all -C', 'publish --lang all --push --json -C', 'state sync -C', 'state check --registry --json -C', 'gc --lang go --storage --keep 20 --older-than 30d --keep-file --dry-run']));
   });
 
   // The s3 storage flags (`--storage s3://…`, `--s3-path-style`) come with the S3 backend: this
   // reads them from the built CLI's help, so it passes as soon as that lands.
   it('the s3 overlay\'s command lines use only flags `registry serve` accepts', async () => {
     const seen = await checkFlags(['overlays/s3']);
-    expect(seen).toContain('registry serve --storage s3://ameide-go-modules/athens --s3-path-style --host 0.0.0.0 --port 8080 --token-file');
+    expect(seen).toContain('registry serve --storage s3://ameide-go-modules --s3-path-style --host 0.0.0.0 --port 8080 --token-file');
   });
 
   it('every environment variable set for ameide-pkg is one that ameide-pkg, go or the OS reads', async () => {
