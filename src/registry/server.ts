@@ -3,7 +3,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { DiskModuleStore, type ModuleStore } from './go/backend.js';
 import { externalPreflight, handleExternal, isExternalRequest, redactExternalPath } from './go/external.js';
-import { handleProxyRead } from './go/read-api.js';
+import { createReadApi, type ReadApi } from './go/read-api.js';
+import { observeWrites } from './go/read-cache.js';
 import { handleUpload, uploadPreflight, type UploadOptions } from './go/upload.js';
 import { refuse, sendError, sendJson, sendNotFound, type Refusal } from './http.js';
 import { TOOL_VERSION } from '../util/tool-version.js';
@@ -159,7 +160,8 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
       // How often node checks the two timeouts above (default 30 s, too coarse for short ones).
       connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(Math.min(t.headersMs, t.requestMs || Infinity) / 4))),
     },
-    (req, res) => dispatch(req, res, false),
+    // A read-API answer already in memory is given at once, before the per-request machinery.
+    (req, res) => (!closing && mounts.fastRead?.(req, res)) || dispatch(req, res, false),
   );
   // With this listener node no longer sends "100 Continue" by itself: preflight decides.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => dispatch(req, res, true));
@@ -228,12 +230,17 @@ type Mounts = {
   readyz: Mount;
   version: Mount;
   readApi?: Mount;
+  /** Synchronous cache hits of the read API (see go/read-api.ts); false: route as usual. */
+  fastRead?: ReadApi['fast'];
   /** Athens' external storage (when a secret is configured; else a 404 explaining how). */
   external: Mount;
   notFound: Mount;
 };
 
-async function buildMounts(opts: RegistryOptions, storage: ModuleStore): Promise<Mounts> {
+async function buildMounts(opts: RegistryOptions, readStore: ModuleStore): Promise<Mounts> {
+  const readApi = opts.readApi ? createReadApi(readStore) : undefined;
+  // Writers go through a store that drops what the read cache holds for the module they touch.
+  const storage = readApi ? observeWrites(readStore, readApi.cache) : readStore;
   let python: Mounts['python'];
   if (opts.python) {
     const { createPythonIndex } = await import('./python/index.js');
@@ -256,7 +263,8 @@ async function buildMounts(opts: RegistryOptions, storage: ModuleStore): Promise
       },
     },
     version: { handle: (_req, res) => sendJson(res, 200, { name: 'ameide-pkg-registry', version: SERVER_VERSION, readApi: Boolean(opts.readApi), python: Boolean(opts.python) }) },
-    readApi: opts.readApi ? { handle: (req, res, path) => handleProxyRead(req, res, storage, path) } : undefined,
+    readApi: readApi && { handle: (req, res, path) => readApi.handle(req, res, path) },
+    fastRead: readApi?.fast,
     external:
       opts.externalSecret !== undefined
         ? {
