@@ -97,12 +97,22 @@ export class ReadCache {
     this.disk = store instanceof DiskModuleStore ? store : null;
   }
 
-  /** Stamp of the list as it is now (disk); undefined when the store has no cheap stamp. */
+  /**
+   * Stamp of the list as it is now (disk); undefined when the store has no cheap stamp.
+   * Requests answered in the same event-loop turn share one stat: they are answered in the
+   * same instant anyway (nothing else runs in between), so this adds no staleness.
+   */
   private stampNow(module: string): string | null | undefined {
     if (!this.disk) return undefined;
+    const seen = this.turnStamps.get(module);
+    if (seen !== undefined) return seen;
     const st = statSync(this.disk.storage.listFile(module), { throwIfNoEntry: false });
-    return st ? `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` : null;
+    const stamp = st ? `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` : null;
+    if (this.turnStamps.size === 0) setImmediate(() => this.turnStamps.clear());
+    this.turnStamps.set(module, stamp);
+    return stamp;
   }
+  private readonly turnStamps = new Map<string, string | null>();
 
   /** The module's list state if it is known to be current, without any I/O beyond one stat. */
   currentList(module: string): ModuleListState | undefined {
@@ -184,6 +194,7 @@ export class ReadCache {
 
   /** Forget a module (its list and every cached file of its versions). */
   invalidate(module: string): void {
+    this.turnStamps.delete(module);
     this.dropModule(module);
   }
 
