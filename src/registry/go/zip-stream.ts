@@ -51,6 +51,8 @@ const DESCRIPTOR_SIG = 0x08074b50;
 export const QUEUE_BYTES = 8 << 20;
 /** Deflated entries still inflating at once (small files pipeline through the thread pool). */
 const MAX_PENDING = 16;
+/** Queued input is handed on in pieces of up to this size. */
+const COALESCE = 1 << 20;
 
 interface Draft {
   headerOffset: number;
@@ -73,7 +75,8 @@ type State =
 
 /** One inflater, with what reading through it has produced so far. */
 class Inflater {
-  readonly z: InflateRaw = createInflateRaw();
+  // Large output chunks: fewer round trips to the thread pool per entry.
+  readonly z: InflateRaw = createInflateRaw({ chunkSize: 256 * 1024 });
   fed = 0;
   failed = false;
   ended = false;
@@ -183,7 +186,18 @@ export class ZipStreamScanner {
   private async drain(): Promise<void> {
     try {
       while (this.queue.length && !this.closed) {
+        // Coalesce what has queued up (network reads are small): fewer, larger zlib writes.
         let c = this.queue.shift()!;
+        if (c.length < COALESCE && this.queue.length) {
+          const parts = [c];
+          let n = c.length;
+          while (this.queue.length && n + this.queue[0]!.length <= COALESCE) {
+            const next = this.queue.shift()!;
+            parts.push(next);
+            n += next.length;
+          }
+          c = parts.length > 1 ? Buffer.concat(parts, n) : c;
+        }
         this.queued -= c.length;
         while (c.length && this.state.k !== 'off') c = await this.step(c);
         if (this.state.k === 'off') {
