@@ -186,9 +186,11 @@ export class ZipStreamScanner {
   private async drain(): Promise<void> {
     try {
       while (this.queue.length && !this.closed) {
-        // Coalesce what has queued up (network reads are small): fewer, larger zlib writes.
+        // Coalesce what has queued up for an inflater (network reads are small): fewer,
+        // larger zlib round trips. Stored data is hashed in place, so it is not copied.
         let c = this.queue.shift()!;
-        if (c.length < COALESCE && this.queue.length) {
+        const inflating = this.state.k === 'deflate' || this.state.k === 'deflate-desc';
+        if (inflating && c.length < COALESCE && this.queue.length) {
           const parts = [c];
           let n = c.length;
           while (this.queue.length && n + this.queue[0]!.length <= COALESCE) {
