@@ -258,11 +258,7 @@ async function* section(fh: FileHandle, size: number, start: bigint, limit: bigi
  * `stop` is checked between chunks so a caller can abandon work once the verdict is known.
  */
 export async function readEntry(fh: FileHandle, size: number, e: ZipEntry, onData: (chunk: Buffer) => void, stop: () => boolean = () => false): Promise<void> {
-  const local = await readAt(fh, size, e.headerOffset, 30).catch(() => null);
-  if (!local) throw new ZipFormatError('local file header is outside the file');
-  if (local.readUInt32LE(0) !== 0x04034b50) throw new ZipFormatError('bad local file header signature');
-  const bodyOffset = BigInt(30 + local.readUInt16LE(26) + local.readUInt16LE(28));
-  const start = i64(e.headerOffset + bodyOffset);
+  const start = await entryDataStart(fh, size, e);
   const n = i64(e.compressedSize);
   // io.NewSectionReader: an overflowing end means "to the end of the file".
   const limit = start <= INT64_MAX - n ? start + n : INT64_MAX;
@@ -295,10 +291,27 @@ export async function readEntry(fh: FileHandle, size: number, e: ZipEntry, onDat
     if (err instanceof ZipFormatError) throw err;
     throw new ZipFormatError(`corrupt compressed data: ${(err as Error).message}`);
   }
+  await checkEntryEnd(fh, size, e, start, nread, crc);
+}
+
+/** Where the entry's data starts (io.SectionReader's base), from the local header, as File.Open finds it. */
+export async function entryDataStart(fh: FileHandle, size: number, e: ZipEntry): Promise<bigint> {
+  const local = await readAt(fh, size, e.headerOffset, 30).catch(() => null);
+  if (!local) throw new ZipFormatError('local file header is outside the file');
+  if (local.readUInt32LE(0) !== 0x04034b50) throw new ZipFormatError('bad local file header signature');
+  return i64(e.headerOffset + BigInt(30 + local.readUInt16LE(26) + local.readUInt16LE(28)));
+}
+
+/**
+ * checksumReader at EOF, once `nread` bytes with CRC `crc` came out of the entry whose data
+ * starts at `start`: the size must be the declared one, the data descriptor (when flagged)
+ * must be there with the same CRC, and the CRC must match.
+ */
+export async function checkEntryEnd(fh: FileHandle, size: number, e: ZipEntry, start: bigint, nread: bigint, crc: number): Promise<void> {
   if (nread !== e.uncompressedSize) throw new ZipFormatError('entry is shorter than its declared size');
   if (e.flags & 0x8) {
     // The data descriptor follows the compressed data; its signature is optional.
-    const at = i64(start + n);
+    const at = i64(start + i64(e.compressedSize));
     const first = await readAt(fh, size, at, 4).catch(() => null);
     if (!first) throw new ZipFormatError('data descriptor is missing');
     const hasSig = first.readUInt32LE(0) === 0x08074b50;

@@ -11,7 +11,8 @@ import { checkStorable, MAX_GO_MOD, MAX_INFO, MAX_ZIP_FILE } from '../../languag
 import { canonicalSemver, checkModulePath, checkPathMajor, isValidSemver } from '../../languages/go/module.js';
 import { bearerToken, refuse, secretEquals, sendError, sendJson, type Refusal } from '../http.js';
 import type { StoreResult, VersionFiles } from './storage.js';
-import { inspectModuleZip, ZipRejection } from './zip-inspect.js';
+import { inspectModuleZip, ZipRejection, type Speculated } from './zip-inspect.js';
+import { ZipStreamScanner } from './zip-stream.js';
 import { failpoint } from '../../util/failpoint.js';
 
 /**
@@ -134,7 +135,8 @@ function scrub(text: string, root: string): string {
 interface Parts {
   fields: Record<string, string>;
   files: Record<string, Buffer>;
-  zip?: { path: string; size: number };
+  /** speculated: what the scanner recorded while the zip streamed in (zip-stream.ts). */
+  zip?: { path: string; size: number; speculated?: Speculated };
 }
 
 /**
@@ -212,20 +214,33 @@ function receiveParts(req: IncomingMessage, staging: string, maxZip: number, nam
           }
           const path = join(staging, 'upload.zip');
           let size = 0;
+          // The zip is also read as it streams by (one pass: zip-stream.ts); the go.mod
+          // content is kept when module and version came before the zip, as clients send them.
+          const scanner = new ZipStreamScanner({
+            keepName: Buffer.from(`${parts.fields.module ?? ''}@${parts.fields.version ?? ''}/go.mod`, 'utf8'),
+            keepLimit: MAX_GO_MOD,
+            maxUncompressed: maxZip,
+          });
           const tap = new Transform({
             transform(chunk: Buffer, _enc, cb) {
               size += chunk.length;
-              cb(null, chunk);
+              // Pass the bytes on to the file at once; take more when the scanner has room.
+              this.push(chunk);
+              const wait = scanner.feed(chunk);
+              if (wait) wait.then(() => cb(), cb);
+              else cb();
             },
           });
           parts.zip = { path, size: 0 };
           // Over the limit: stop reading now; the handler answers 413 and lingers only briefly.
           stream.on('limit', () => finish(new HttpFailure(413, `zip is over the limit of ${maxZip} bytes`)));
           pending.push(
-            pipeline(stream, tap, createWriteStream(path, { flags: 'wx' })).then(
-              () => void (parts.zip = { path, size }),
-              (err: Error) => fail(new HttpFailure(400, `upload interrupted: ${err.message}`)),
-            ),
+            pipeline(stream, tap, createWriteStream(path, { flags: 'wx' }))
+              .then(
+                async () => void (parts.zip = { path, size, speculated: await scanner.finish() }),
+                (err: Error) => fail(new HttpFailure(400, `upload interrupted: ${err.message}`)),
+              )
+              .finally(() => scanner.abort()),
           );
           return;
         }
@@ -308,7 +323,7 @@ async function validateAndStore(parts: Parts, opts: UploadOptions, maxZip: numbe
 
   let inspected;
   try {
-    inspected = await inspectModuleZip(parts.zip!.path, module, version, maxZip);
+    inspected = await inspectModuleZip(parts.zip!.path, module, version, maxZip, parts.zip!.speculated);
   } catch (err) {
     if (err instanceof ZipRejection) throw new HttpFailure(err.tooLarge ? 413 : 400, err.message);
     throw err;

@@ -5,7 +5,8 @@ import { hash1, type HashedFile } from '../../languages/go/dirhash.js';
 import { collisionChecker, foldKey } from '../../languages/go/fold.js';
 import { MAX_GO_MOD, MAX_LICENSE, MAX_ZIP_FILE } from '../../languages/go/limits.js';
 import { checkFilePath } from '../../languages/go/module.js';
-import { readCentralDirectory, readEntry, ZipFormatError, type ZipEntry } from './go-archive-zip.js';
+import { checkEntryEnd, entryDataStart, readCentralDirectory, readEntry, ZipFormatError, type ZipEntry } from './go-archive-zip.js';
+import type { SpeculatedEntry } from './zip-stream.js';
 
 /**
  * Decide an uploaded module zip exactly as `go` does and report the h1 `go` computes:
@@ -25,6 +26,13 @@ import { readCentralDirectory, readEntry, ZipFormatError, type ZipEntry } from '
  *     zips, and a server must not inflate a bomb.
  *  4. Entries are read INSPECT_CONCURRENCY at a time (zlib on the thread pool); the verdict
  *     does not depend on which failing entry is noticed first.
+ *  5. One pass: what zip-stream.ts recorded while the upload streamed in replaces reading an
+ *     entry back only when the central directory entry would read exactly the recorded
+ *     bytes the recorded way (same local header offset and method, compressed size equal to
+ *     what the recorded read consumed, same uncompressed size) and then passes Go's
+ *     end-of-entry checks (size, data descriptor, CRC) against the central directory. Any
+ *     other entry — data descriptors that lie, overlapping or prepended data, ZIP64, or
+ *     whatever the scanner could not follow — is read from the staged file as before.
  */
 export class ZipRejection extends Error {
   constructor(
@@ -42,7 +50,13 @@ export interface ZipInspection {
   /** Number of entries hashed (every entry, as HashZip). */
   files: number;
   uncompressedBytes: number;
+  /** Entries whose read was taken from the streamed records / read back from the file. */
+  reused: number;
+  reread: number;
 }
+
+/** What the streaming scanner recorded, by local header offset (zip-stream.ts). */
+export type Speculated = ReadonlyMap<number, SpeculatedEntry>;
 
 /** Entries inflated at once: enough to keep both cores and the thread pool busy. */
 export const INSPECT_CONCURRENCY = 8;
@@ -149,7 +163,7 @@ export function checkZipEntries(entries: ZipEntry[], module: string, version: st
   return { invalid, sizeError };
 }
 
-export async function inspectModuleZip(path: string, module: string, version: string, maxUncompressed: number): Promise<ZipInspection> {
+export async function inspectModuleZip(path: string, module: string, version: string, maxUncompressed: number, speculated: Speculated = new Map()): Promise<ZipInspection> {
   const fh = await open(path, 'r');
   try {
     const size = (await fh.stat()).size;
@@ -168,14 +182,14 @@ export async function inspectModuleZip(path: string, module: string, version: st
       const more = verdict.invalid.length > 3 ? ` (and ${verdict.invalid.length - 3} more)` : '';
       throw new ZipRejection(verdict.invalid.slice(0, 3).join('; ') + more, verdict.invalid.every((m) => / too large /.test(m)));
     }
-    return await hashZip(fh, size, entries, `${module}@${version}/go.mod`, maxUncompressed);
+    return await hashZip(fh, size, entries, `${module}@${version}/go.mod`, maxUncompressed, speculated);
   } finally {
     await fh.close();
   }
 }
 
 /** dirhash.HashZip over the listed entries, reading (and so CRC-checking) each name's last entry. */
-async function hashZip(fh: Awaited<ReturnType<typeof open>>, size: number, entries: ZipEntry[], goModName: string, maxUncompressed: number): Promise<ZipInspection> {
+async function hashZip(fh: Awaited<ReturnType<typeof open>>, size: number, entries: ZipEntry[], goModName: string, maxUncompressed: number, speculated: Speculated): Promise<ZipInspection> {
   const lastByName = new Map<string, ZipEntry>();
   for (const e of entries) {
     const key = e.name.toString('latin1'); // byte-exact key
@@ -187,11 +201,22 @@ async function hashZip(fh: Awaited<ReturnType<typeof open>>, size: number, entri
   let total = 0;
   let goMod: Buffer | null = null;
   let failure: ZipRejection | null = null;
+  let reused = 0;
+  const goModKey = Buffer.from(goModName, 'utf8').toString('latin1');
   const worker = async () => {
     while (!failure && work.length) {
       const [key, e] = work.shift()!;
+      const isGoMod = key === goModKey;
+      const known = await recorded(fh, size, e, speculated, isGoMod);
+      if (known) {
+        total += known.size;
+        if (total > maxUncompressed) failure ??= new ZipRejection(`module zip is too large uncompressed (max ${maxUncompressed} bytes)`, true);
+        digests.set(key, known.sha256);
+        if (isGoMod) goMod = known.content;
+        reused++;
+        continue;
+      }
       const h = createHash('sha256');
-      const isGoMod = key === Buffer.from(goModName, 'utf8').toString('latin1');
       const keep: Buffer[] = [];
       try {
         await readEntry(
@@ -219,5 +244,23 @@ async function hashZip(fh: Awaited<ReturnType<typeof open>>, size: number, entri
   await Promise.all(Array.from({ length: INSPECT_CONCURRENCY }, worker));
   if (failure) throw failure;
   const hashed: HashedFile[] = entries.map((e) => ({ name: e.name.toString('utf8'), sha256: digests.get(e.name.toString('latin1'))! }));
-  return { h1: hash1(hashed), goMod, files: hashed.length, uncompressedBytes: total };
+  return { h1: hash1(hashed), goMod, files: hashed.length, uncompressedBytes: total, reused, reread: lastByName.size - reused };
+}
+
+/**
+ * The streamed record of `e`, when reading `e` from the file would produce exactly it and
+ * succeed (invariant 5); null means "read it from the file".
+ */
+async function recorded(fh: Awaited<ReturnType<typeof open>>, size: number, e: ZipEntry, speculated: Speculated, isGoMod: boolean): Promise<SpeculatedEntry | null> {
+  if (e.headerOffset < 0n || e.headerOffset > BigInt(Number.MAX_SAFE_INTEGER)) return null;
+  const r = speculated.get(Number(e.headerOffset));
+  if (!r || r.method !== e.method || BigInt(r.consumed) !== e.compressedSize || BigInt(r.size) !== e.uncompressedSize) return null;
+  if (isGoMod && r.content === null) return null;
+  try {
+    await checkEntryEnd(fh, size, e, await entryDataStart(fh, size, e), BigInt(r.size), r.crc);
+  } catch (err) {
+    if (err instanceof ZipFormatError) return null; // the file read reports it, with its own words
+    throw err;
+  }
+  return r;
 }
