@@ -3,6 +3,7 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, utimes } from 'node:f
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { failpoint } from './failpoint.js';
+import { pidAlive } from './owner.js';
 
 /**
  * A lock that holds across processes (and hosts) sharing one directory. Invariants:
@@ -39,14 +40,6 @@ interface Owner {
 /** Ids of the locks this process holds right now (see `abandoned`). */
 const held = new Set<string>();
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * The owner recorded here is gone: a dead pid on this host, or this process's own pid with an

@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { canonicalSemver, isPseudoVersion, isValidSemver } from '../../languages/go/module.js';
 import { fsyncDir } from '../../util/atomic.js';
 import { STAGING_DIR, type GoStorage } from './storage.js';
+import { ownedName } from '../../util/owner.js';
 
 /**
  * Retention for the Go registry storage (the old system's planned "periodic audit to cull unused pseudo-versions", docs/architecture.md §1).
@@ -127,7 +126,7 @@ export async function removeVersion(storage: GoStorage, module: string, version:
     throw err;
   });
   if (names.length && names.every((n) => own.includes(n))) {
-    const trash = join(storage.root, STAGING_DIR, `${hostname()}-${process.pid}-${randomBytes(6).toString('hex')}`);
+    const trash = join(storage.root, STAGING_DIR, ownedName());
     await rename(athens, trash).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') throw err;
     });

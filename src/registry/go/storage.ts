@@ -1,13 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { compareSemver, escapePath, isValidSemver, canonicalSemver } from '../../languages/go/module.js';
 import { writeFileAtomic, fsyncDir } from '../../util/atomic.js';
 import { cleanStolenLocks, withFileLock } from '../../util/fslock.js';
 import { failpoint } from '../../util/failpoint.js';
 import { checkStorageNames, enclosingVersions, isVersionName, lockName, type ModuleVersion } from './layout.js';
+import { ownedName, ownerGone, pidAlive } from '../../util/owner.js';
 
 /**
  * Module storage shared with Athens. Invariants (docs/architecture.md §7.2):
@@ -127,7 +127,7 @@ export class GoStorage {
 
   /** A private staging directory on the storage filesystem, named so recovery knows its owner. */
   async newStaging(): Promise<string> {
-    const dir = join(this.root, STAGING_DIR, `${hostname()}-${process.pid}-${randomBytes(6).toString('hex')}`);
+    const dir = join(this.root, STAGING_DIR, ownedName());
     await mkdir(dir, { recursive: true });
     return dir;
   }
@@ -339,12 +339,10 @@ export class GoStorage {
     await this.init();
     await cleanStolenLocks(join(this.root, LOCK_DIR));
     let removedStaging = 0;
-    const host = hostname();
     for (const name of await readdir(join(this.root, STAGING_DIR)).catch(() => [] as string[])) {
-      const m = /^(.*)-(\d+)-[0-9a-f]+$/.exec(name);
       const p = join(this.root, STAGING_DIR, name);
       const st = await stat(p).catch(() => null);
-      const dead = m && m[1] === host && !pidAliveSafe(Number(m[2]));
+      const dead = ownerGone(name);
       const old = st && Date.now() - st.mtimeMs > 24 * 3600_000;
       if (dead || old) {
         await rm(p, { recursive: true, force: true });
@@ -371,18 +369,8 @@ export class GoStorage {
     const dir = this.proxyDir(module);
     for (const n of await readdir(dir).catch(() => [] as string[])) {
       const m = new RegExp(`${TEMP_MARK.replace('.', '\\.')}(\\d+)-`).exec(n);
-      if (m && !pidAliveSafe(Number(m[1]))) await rm(join(dir, n), { force: true });
+      if (m && !pidAlive(Number(m[1]))) await rm(join(dir, n), { force: true });
     }
-  }
-}
-
-function pidAliveSafe(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

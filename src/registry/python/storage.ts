@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { open, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fsyncDir, writeFileAtomic } from '../../util/atomic.js';
 import { failpoint } from '../../util/failpoint.js';
 import { cleanStolenLocks, withFileLock } from '../../util/fslock.js';
+import { ownedName, ownerGone } from '../../util/owner.js';
 
 /**
  * Storage of the Python index. Invariants:
@@ -55,16 +54,6 @@ async function fsyncFile(path: string): Promise<void> {
   }
 }
 
-function pidAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export class PythonStorage {
   constructor(readonly root: string) {}
 
@@ -83,7 +72,7 @@ export class PythonStorage {
 
   /** A private staging directory on the storage filesystem, named so recovery knows its owner. */
   async newStaging(): Promise<string> {
-    const dir = join(this.root, STAGING_DIR, `${hostname()}-${process.pid}-${randomBytes(6).toString('hex')}`);
+    const dir = join(this.root, STAGING_DIR, ownedName());
     await mkdir(dir, { recursive: true });
     return dir;
   }
@@ -152,14 +141,10 @@ export class PythonStorage {
   async recover(): Promise<{ removedStaging: number; removedOrphans: number }> {
     await this.init();
     await cleanStolenLocks(join(this.root, LOCK_DIR));
-    const host = hostname();
     let removedStaging = 0;
     for (const name of await readdir(join(this.root, STAGING_DIR)).catch(() => [] as string[])) {
       const p = join(this.root, STAGING_DIR, name);
-      // <host>-<pid>-<hex>; before hosts were recorded: <pid>-<hex> (one host only).
-      const m = /^(?:(.*)-)?(\d+)-[0-9a-f]+$/.exec(name);
-      const mine = m !== null && (m[1] === undefined || m[1] === host);
-      const dead = mine && !pidAlive(Number(m![2]));
+      const dead = ownerGone(name);
       const st = await stat(p).catch(() => null);
       const old = st !== null && Date.now() - st.mtimeMs > STAGING_MAX_AGE_MS;
       if (dead || old) {

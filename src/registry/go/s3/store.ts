@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { compareSemver } from '../../../languages/go/module.js';
@@ -10,6 +10,7 @@ import { canonicalVersionsOnly, type ModuleStore, type ProxyExt, type StoredFile
 import type { GcPlan, GcVersion } from '../gc.js';
 import type { StoreResult, VersionFiles } from '../storage.js';
 import { type Meta, type S3Objects } from './objects.js';
+import { ownedName, ownerGone } from '../../../util/owner.js';
 
 /**
  * Go modules in an S3 bucket, in Athens' S3 layout, safe for any number of writers sharing the
@@ -323,13 +324,13 @@ export class S3ModuleStore implements ModuleStore {
   // ── lifecycle ────────────────────────────────────────────────────────────────────────────
 
   async newStaging(): Promise<string> {
-    const dir = join(this.stagingRoot, `${hostname()}-${process.pid}-${randomBytes(6).toString('hex')}`);
+    const dir = join(this.stagingRoot, ownedName());
     await mkdir(dir, { recursive: true });
     return dir;
   }
 
   async writable(): Promise<boolean> {
-    const key = `${this.internal}ready/${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const key = `${this.internal}ready/${ownedName(4)}`;
     try {
       await this.o.put(key, { buffer: Buffer.from('ok') }, {}, false, 'text/plain');
       await this.o.delete(key);
@@ -361,20 +362,8 @@ export class S3ModuleStore implements ModuleStore {
       await this.restoreFromTrash(module, version, items);
       for (const t of items) if (t.age >= this.grace) await this.o.delete(t.trash);
     }
-    const host = hostname();
     for (const name of await readdir(this.stagingRoot).catch(() => [] as string[])) {
-      const m = /^(.*)-(\d+)-[0-9a-f]+$/.exec(name);
-      if (m && m[1] === host && !pidAlive(Number(m[2]))) await rm(join(this.stagingRoot, name), { recursive: true, force: true });
+      if (ownerGone(name)) await rm(join(this.stagingRoot, name), { recursive: true, force: true });
     }
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
