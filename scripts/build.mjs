@@ -28,7 +28,7 @@ await build({
   // CommonJS has no import.meta; the few sources that locate files next to themselves get the
   // bundle's own URL (dist/cli/ sits as deep below the package root as src/dev/ does).
   banner: { js: "const __ameideImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-  external: ['verdaccio', '@kubernetes/client-node', 'undici', 'execa', '@aws-sdk/client-s3', '@aws-sdk/lib-storage'],
+  external: ['verdaccio', '@kubernetes/client-node', 'undici', 'execa', '@aws-sdk/client-s3', '@aws-sdk/lib-storage', 'prom-client'],
   define: {
     'import.meta.url': '__ameideImportMetaUrl',
     __AMEIDE_PKG_VERSION__: JSON.stringify(version),

@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { LogEvent } from '../registry/log.js';
 import { usageError } from '../util/errors.js';
 import { action, commandContext } from './context.js';
 import { addS3Options, openStore, type StorageFlags } from './storage-options.js';
@@ -19,6 +20,7 @@ interface ServeFlags extends StorageFlags {
   pythonAuthFile?: string;
   pythonAllowAnonymous?: boolean;
   quiet?: boolean;
+  logFormat: string;
   requestTimeout: string;
   headersTimeout: string;
   idleTimeout: string;
@@ -69,6 +71,7 @@ export function registerRegistry(program: Command): void {
     .option('--python-auth-file <file>', 'require HTTP Basic auth for Python uploads ("user:password" in this file); needed with --python')
     .option('--python-allow-anonymous', 'serve the Python index without --python-auth-file: anyone who can connect may upload')
     .option('--quiet', 'do not log requests')
+    .option('--log-format <format>', 'request log on stderr: text (for people) or json (one JSON object a line)', 'text')
     .option('--request-timeout <duration>', 'a whole request (headers + body) must arrive within this; 0: no limit', '15m')
     .option('--headers-timeout <duration>', 'request line and headers must arrive within this', '30s')
     .option('--idle-timeout <duration>', 'cut off a client that neither sends nor reads for this long (a stalled upload)', '60s')
@@ -78,6 +81,7 @@ export function registerRegistry(program: Command): void {
     .action(
       action(async (opts: ServeFlags, cmd: Command) => {
         const ctx = commandContext(cmd);
+        if (opts.logFormat !== 'text' && opts.logFormat !== 'json') throw usageError(`--log-format must be text or json (got ${JSON.stringify(opts.logFormat)})`);
         const port = Number(opts.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError(`--port must be 0-65535 (got ${opts.port})`);
         let maxZipBytes: number | undefined;
@@ -91,7 +95,13 @@ export function registerRegistry(program: Command): void {
           idleMs: parseDuration('--idle-timeout', opts.idleTimeout),
         };
         const shutdownMs = parseDuration('--shutdown-timeout', opts.shutdownTimeout, true);
-        const warn = (line: string) => ctx.out.warn(line);
+        // In json format every line on stderr is a JSON object, the command's own lines included.
+        const { renderLog } = await import('../registry/log.js');
+        const render = renderLog(opts.logFormat);
+        const emit = (e: LogEvent) => void process.stderr.write(render(e) + '\n');
+        const say = (level: 'info' | 'warn', message: string) =>
+          opts.logFormat === 'json' ? emit({ kind: 'message', time: new Date().toISOString(), level, message }) : level === 'warn' ? ctx.out.warn(message) : ctx.out.info(message);
+        const warn = (line: string) => say('warn', line);
         const token = opts.tokenFile ? await readSecretFile(opts.tokenFile, '--token-file', warn) : undefined;
         if (!token && !isLoopback(opts.host)) warn(`UNAUTHENTICATED: listening on ${opts.host} without --token-file — anyone who can reach this port can upload; pass --token-file <file> or --host 127.0.0.1`);
         let python;
@@ -121,15 +131,15 @@ export function registerRegistry(program: Command): void {
           throw usageError('the external storage secret must be at least 16 URL-safe characters (A-Z a-z 0-9 . _ ~ -), e.g. openssl rand -hex 24');
         }
         const { startRegistry } = await import('../registry/server.js');
-        const log = opts.quiet ? undefined : (line: string) => ctx.out.info(`[${new Date().toISOString()}] ${line}`);
-        const storage = await openStore(opts.storage, opts, (p) => resolve(p), (line) => ctx.out.info(line));
+        const log = opts.quiet ? undefined : emit;
+        const storage = await openStore(opts.storage, opts, (p) => resolve(p), (line) => say('info', line));
         const running = await startRegistry({ storage, host: opts.host, port, readApi: opts.readApi, token, maxZipBytes, python, log, timeouts, externalSecret });
         process.stdout.write(`listening on ${running.url}\n`);
         await new Promise<void>((done) => {
           let signals = 0;
           const stop = (sig: string) => {
-            if (signals++ === 0) ctx.out.info(`${sig}: finishing in-flight requests (up to ${opts.shutdownTimeout})`);
-            else ctx.out.info(`${sig}: closing remaining connections now`);
+            if (signals++ === 0) say('info', `${sig}: finishing in-flight requests (up to ${opts.shutdownTimeout})`);
+            else say('info', `${sig}: closing remaining connections now`);
             running.close(signals === 1 ? shutdownMs : 0).then(done);
           };
           process.on('SIGTERM', () => stop('SIGTERM'));

@@ -3,10 +3,13 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { DiskModuleStore, type ModuleStore } from './go/backend.js';
 import { externalPreflight, handleExternal, isExternalRequest, redactExternalPath } from './go/external.js';
-import { createReadApi, type ReadApi } from './go/read-api.js';
+import { createReadApi, parseProxyPath, type ReadApi } from './go/read-api.js';
 import { observeWrites } from './go/read-cache.js';
 import { handleUpload, uploadPreflight, type UploadOptions } from './go/upload.js';
+import { isUploadRoute as isPythonUpload } from './python/upload.js';
 import { refuse, sendError, sendJson, sendNotFound, type Refusal } from './http.js';
+import { messageLogger, requestIdFrom, runInRequest, type LogLevel, type LogSink, type RequestContext } from './log.js';
+import { createMetrics, NO_METRICS, uploadResultOf, type ExposedMetrics, type RegistryMetrics, type Route, type ServedKind, type UploadRegistry } from './metrics.js';
 import { TOOL_VERSION } from '../util/tool-version.js';
 
 /**
@@ -28,6 +31,9 @@ import { TOOL_VERSION } from '../util/tool-version.js';
  *     close what is left; handlers see an aborted request and remove their staging.
  *  5. Answers never reveal server paths (no storage root in /readyz, no error messages of
  *     internal failures — those go to the log).
+ *  6. Every request is observed exactly once, when it is over (answered, refused, cut off or
+ *     abandoned): one access-log event and one sample per metric, under a request id that is
+ *     echoed as X-Request-Id and carried by every message logged while serving it.
  */
 export interface RegistryOptions {
   /** A storage directory (disk), or an opened module store (disk or s3, see go/backend.ts). */
@@ -42,7 +48,10 @@ export interface RegistryOptions {
   /** Mount a Python index under this prefix (e.g. "/pypi"). */
   python?: { prefix: string; storage: string; username?: string; password?: string };
   timeouts?: Partial<ServerTimeouts>;
-  log?: (line: string) => void;
+  /** Typed log events (see ./log.ts); the CLI renders them as text or JSON lines. */
+  log?: LogSink;
+  /** Serve GET /metrics (Prometheus text, with process metrics); default true. */
+  metrics?: boolean;
 }
 
 export interface ServerTimeouts {
@@ -70,6 +79,8 @@ export interface RunningRegistry {
   server: Server;
   url: string;
   storage: ModuleStore;
+  /** What this server counts (NO_METRICS when started with `metrics: false`). */
+  metrics: RegistryMetrics;
   /**
    * Stop accepting, let in-flight requests finish for up to `deadlineMs` (default 30 s), then
    * close the connections still open; resolves when handlers have cleaned up. Calling it
@@ -92,12 +103,16 @@ export function requestPath(target: string | undefined): string | null {
 export async function startRegistry(opts: RegistryOptions): Promise<RunningRegistry> {
   const storage = typeof opts.storage === 'string' ? new DiskModuleStore(opts.storage) : opts.storage;
   await storage.recover();
-  const log = opts.log;
+  const sink = opts.log;
+  const log = messageLogger(sink);
+  const logError = messageLogger(sink, 'error');
+  const exposed: ExposedMetrics | undefined = opts.metrics === false ? undefined : await createMetrics();
+  const metrics: RegistryMetrics = exposed ?? NO_METRICS;
   const t: ServerTimeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
   // node refuses a headers timeout longer than the request timeout.
   if (t.requestMs > 0 && t.headersMs > t.requestMs) t.headersMs = t.requestMs;
 
-  const mounts = await buildMounts(opts, storage);
+  const mounts = await buildMounts(opts, storage, log, exposed);
 
   /** Per connection: the response in progress (for the idle and clientError decisions). */
   const current = new WeakMap<Duplex, { req: IncomingMessage; res: ServerResponse }>();
@@ -105,13 +120,39 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
   const inflight = new Set<Promise<void>>();
   let closing = false;
 
+  /**
+   * A read-API answer already in memory is given at once, before the per-request machinery
+   * (see go/read-api.ts); it is still observed — request id, metrics, access log — cheaply.
+   */
+  const fastRead = (req: IncomingMessage, res: ServerResponse): boolean => {
+    if (closing || !mounts.fastRead) return false;
+    const started = process.hrtime.bigint();
+    const requestId = requestIdFrom(req.headers['x-request-id']);
+    res.setHeader('x-request-id', requestId);
+    if (!mounts.fastRead(req, res)) {
+      res.removeHeader('x-request-id');
+      return false;
+    }
+    const path = requestPath(req.url);
+    observe(req, res, { started, ctx: { requestId }, route: 'read_api', path, sub: path ?? '', bytes: 0 });
+    return true;
+  };
+
   const dispatch = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean) => {
     const socket = req.socket;
     current.set(socket, { req, res });
     responding.add(res);
+    const seen: Seen = { started: process.hrtime.bigint(), ctx: { requestId: requestIdFrom(req.headers['x-request-id']) }, route: 'invalid', path: null, sub: '', bytes: 0 };
+    res.setHeader('x-request-id', seen.ctx.requestId);
+    countBody(req, seen);
+    let observed = false;
     const release = () => {
       if (current.get(socket)?.res === res) current.delete(socket);
       responding.delete(res);
+      if (!observed) {
+        observed = true;
+        observe(req, res, seen);
+      }
       // Shutting down: a keep-alive connection that just became idle is closed now.
       if (closing) setImmediate(() => server.closeIdleConnections());
     };
@@ -119,16 +160,59 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
     res.once('close', release);
     socket.setTimeout(t.idleMs);
     if (closing) res.shouldKeepAlive = false;
-    const task = serve(req, res, expectsContinue)
-      .catch((err: unknown) => lastResort(req, res, err))
+    const task = runInRequest(seen.ctx, () => serve(req, res, expectsContinue, seen))
+      .catch((err: unknown) => lastResort(req, res, err, seen))
       .finally(() => inflight.delete(task));
     inflight.add(task);
   };
 
-  const serve = async (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): Promise<void> => {
+  /** The one observation of a request: metrics and the access-log event. Never throws. */
+  const observe = (req: IncomingMessage, res: ServerResponse, seen: Seen) => {
+    try {
+      const seconds = Number(process.hrtime.bigint() - seen.started) / 1e9;
+      const method = req.method ?? 'GET';
+      // Headers sent but the body cut short still tells what the client was told.
+      const status = res.headersSent ? res.statusCode : 0;
+      metrics.request(seen.route, method, status, seconds);
+      const upload = uploadRegistry(seen, method);
+      if (upload) {
+        seen.ctx.result ??= uploadResultOf(status);
+        metrics.upload(upload, seen.ctx.result, seconds, seen.bytes);
+      }
+      const read = status === 200 && (method === 'GET' || method === 'HEAD') ? servedKind(seen) : null;
+      if (read) {
+        metrics.served(read.registry, read.kind);
+        seen.ctx.module ??= read.module;
+        seen.ctx.version ??= read.version;
+      }
+      if (!sink) return;
+      const level: LogLevel = status >= 500 || status === 0 ? 'warn' : 'info';
+      const { requestId, module, version, result } = seen.ctx;
+      sink({
+        kind: 'request',
+        time: new Date().toISOString(),
+        level,
+        requestId,
+        method,
+        path: seen.path,
+        status,
+        durationMs: Math.round(seconds * 1000),
+        ...(module !== undefined ? { module } : {}),
+        ...(version !== undefined ? { version } : {}),
+        ...(result !== undefined ? { result } : {}),
+      });
+    } catch {
+      /* observing must never take a request (or the process) down */
+    }
+  };
+
+  const serve = async (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean, seen: Seen): Promise<void> => {
     const path = requestPath(req.url);
+    seen.path = path === null ? null : redactExternalPath(path);
     if (path === null) return refuse(req, res, { status: 400, error: 'invalid request target', detail: 'send a path such as /upload or /healthz' });
-    const { mount, sub } = route(mounts, path, req.method ?? 'GET');
+    const { mount, sub, name } = route(mounts, path, req.method ?? 'GET');
+    seen.route = name;
+    seen.sub = sub;
     const refusal = mount.preflight?.(req, sub) ?? null;
     if (refusal) {
       log?.(`refused ${req.method} ${redactExternalPath(path)} (${refusal.status}): ${refusal.error}`);
@@ -138,12 +222,14 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
     await mount.handle(req, res, sub);
   };
 
-  const lastResort = (req: IncomingMessage, res: ServerResponse, err: unknown) => {
+  const lastResort = (req: IncomingMessage, res: ServerResponse, err: unknown, seen: Seen) => {
     try {
-      log?.(`error handling ${req.method} ${redactExternalPath(req.url ?? '')}: ${(err as Error)?.stack ?? err}`);
+      // The path, not req.url: a query string is where clients put secrets (and the external
+      // storage secret is a path segment: redacted).
+      runInRequest(seen.ctx, () => logError?.(`error handling ${req.method} ${seen.path ?? '(invalid target)'}: ${(err as Error)?.stack ?? err}`));
       if (res.headersSent) return void res.destroy();
       res.shouldKeepAlive = false;
-      const path = requestPath(req.url);
+      const path = seen.path;
       // Read paths answer 404 rather than 5xx so go falls through to the next proxy.
       if ((req.method === 'GET' || req.method === 'HEAD') && path !== '/upload') sendNotFound(res, 'not found');
       else sendError(res, 500, 'internal error', 'see the registry log');
@@ -161,7 +247,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
       connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(Math.min(t.headersMs, t.requestMs || Infinity) / 4))),
     },
     // A read-API answer already in memory is given at once, before the per-request machinery.
-    (req, res) => (!closing && mounts.fastRead?.(req, res)) || dispatch(req, res, false),
+    (req, res) => fastRead(req, res) || dispatch(req, res, false),
   );
   // With this listener node no longer sends "100 Continue" by itself: preflight decides.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => dispatch(req, res, true));
@@ -187,7 +273,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
     const active = current.get(socket);
     // Body fully received, answer not started: the server is working, not the client stalling.
     if (active && active.req.complete && !active.res.headersSent) return;
-    if (active) log?.(`cut off ${active.req.method} ${redactExternalPath(active.req.url ?? '')}: no progress for ${t.idleMs} ms`);
+    if (active) log?.(`cut off ${active.req.method} ${redactExternalPath(requestPath(active.req.url) ?? '(invalid target)')}: no progress for ${t.idleMs} ms (id ${String(active.res.getHeader('x-request-id'))})`);
     socket.destroy();
   });
 
@@ -197,7 +283,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
   });
   // After start-up a server error (e.g. EMFILE on accept) is logged, never thrown.
   server.removeAllListeners('error');
-  server.on('error', (err) => log?.(`server error: ${err.message}`));
+  server.on('error', (err) => logError?.(`server error: ${err.message}`));
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
 
@@ -214,13 +300,57 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
       server.closeIdleConnections();
       await stopped;
       clearTimeout(cutOff);
+      exposed?.close();
       // Handlers of cut-off requests clean up their staging; give them a moment, not forever.
       await Promise.race([Promise.allSettled([...inflight]), new Promise((r) => setTimeout(r, 5_000).unref())]);
     })();
     return closed;
   };
 
-  return { server, storage, url: `http://${host}:${addr.port}`, close };
+  return { server, storage, metrics, url: `http://${host}:${addr.port}`, close };
+}
+
+/** What the server learns about one request while serving it. */
+interface Seen {
+  started: bigint;
+  ctx: RequestContext;
+  route: Route;
+  path: string | null;
+  sub: string;
+  /** Request body bytes that arrived, whether or not a handler read them. */
+  bytes: number;
+}
+
+/**
+ * Counts body bytes as node's HTTP parser hands them to the request (it calls `push` on the
+ * request stream). Counting by listening to 'data' instead would switch the request into
+ * flowing mode before its handler is ready to read it, and those first chunks would be lost.
+ */
+function countBody(req: IncomingMessage, seen: Seen): void {
+  const push = req.push;
+  req.push = function (chunk: unknown, encoding?: BufferEncoding) {
+    if (chunk && typeof (chunk as Buffer).length === 'number') seen.bytes += (chunk as Buffer).length;
+    return push.call(this, chunk, encoding);
+  };
+}
+
+function uploadRegistry(seen: Seen, method: string): UploadRegistry | null {
+  if (method !== 'POST') return null;
+  if (seen.route === 'upload') return 'go';
+  if (seen.route === 'python' && isPythonUpload(method, seen.sub)) return 'python';
+  return null;
+}
+
+function servedKind(seen: Seen): { registry: UploadRegistry; kind: ServedKind; module?: string; version?: string } | null {
+  if (seen.route === 'read_api') {
+    const p = parseProxyPath(seen.sub);
+    return p && { registry: 'go', kind: p.kind, module: p.module, version: 'version' in p ? p.version : undefined };
+  }
+  if (seen.route === 'python') {
+    if (seen.sub.startsWith('/packages/')) return { registry: 'python', kind: 'file' };
+    if (seen.sub === '/simple' || seen.sub.startsWith('/simple/')) return { registry: 'python', kind: 'simple' };
+  }
+  return null;
 }
 
 type Mounts = {
@@ -229,6 +359,7 @@ type Mounts = {
   healthz: Mount;
   readyz: Mount;
   version: Mount;
+  metrics: Mount;
   readApi?: Mount;
   /** Synchronous cache hits of the read API (see go/read-api.ts); false: route as usual. */
   fastRead?: ReadApi['fast'];
@@ -237,17 +368,17 @@ type Mounts = {
   notFound: Mount;
 };
 
-async function buildMounts(opts: RegistryOptions, readStore: ModuleStore): Promise<Mounts> {
+async function buildMounts(opts: RegistryOptions, readStore: ModuleStore, log: ((line: string) => void) | undefined, exposed: ExposedMetrics | undefined): Promise<Mounts> {
   const readApi = opts.readApi ? createReadApi(readStore) : undefined;
   // Writers go through a store that drops what the read cache holds for the module they touch.
   const storage = readApi ? observeWrites(readStore, readApi.cache) : readStore;
   let python: Mounts['python'];
   if (opts.python) {
     const { createPythonIndex } = await import('./python/index.js');
-    const idx: { handle: Mount['handle']; preflight?: Mount['preflight'] } = await createPythonIndex({ ...opts.python, log: opts.log });
+    const idx: { handle: Mount['handle']; preflight?: Mount['preflight'] } = await createPythonIndex({ ...opts.python, log });
     python = { prefix: opts.python.prefix, mount: { handle: (req, res, p) => idx.handle(req, res, p), preflight: (req, p) => idx.preflight?.(req, p) ?? null } };
   }
-  const uploadOpts: UploadOptions = { storage, token: opts.token, maxZipBytes: opts.maxZipBytes, log: opts.log };
+  const uploadOpts: UploadOptions = { storage, token: opts.token, maxZipBytes: opts.maxZipBytes, log };
   return {
     python,
     upload: {
@@ -263,12 +394,21 @@ async function buildMounts(opts: RegistryOptions, readStore: ModuleStore): Promi
       },
     },
     version: { handle: (_req, res) => sendJson(res, 200, { name: 'ameide-pkg-registry', version: SERVER_VERSION, readApi: Boolean(opts.readApi), python: Boolean(opts.python) }) },
+    metrics: {
+      handle: async (req, res) => {
+        if (!exposed) return sendNotFound(res, 'metrics are disabled');
+        if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'use GET /metrics');
+        const { contentType, body } = await exposed.expose();
+        res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+        res.end(req.method === 'HEAD' ? undefined : body);
+      },
+    },
     readApi: readApi && { handle: (req, res, path) => readApi.handle(req, res, path) },
     fastRead: readApi?.fast,
     external:
       opts.externalSecret !== undefined
         ? {
-            handle: (req, res, path) => handleExternal(req, res, path, { store: storage, secret: opts.externalSecret!, maxZipBytes: opts.maxZipBytes, log: opts.log }),
+            handle: (req, res, path) => handleExternal(req, res, path, { store: storage, secret: opts.externalSecret!, maxZipBytes: opts.maxZipBytes, log }),
             preflight: (req, path) => externalPreflight(req, path, opts.externalSecret!),
           }
         : {
@@ -279,13 +419,14 @@ async function buildMounts(opts: RegistryOptions, readStore: ModuleStore): Promi
   };
 }
 
-function route(m: Mounts, path: string, method: string): { mount: Mount; sub: string } {
-  if (m.python && (path === m.python.prefix || path.startsWith(m.python.prefix + '/'))) return { mount: m.python.mount, sub: path.slice(m.python.prefix.length) || '/' };
-  if (isExternalRequest(path, method)) return { mount: m.external, sub: path };
-  if (path === '/upload') return { mount: m.upload, sub: path };
-  if (path === '/healthz') return { mount: m.healthz, sub: path };
-  if (path === '/readyz') return { mount: m.readyz, sub: path };
-  if (path === '/version') return { mount: m.version, sub: path };
-  if (m.readApi && (method === 'GET' || method === 'HEAD')) return { mount: m.readApi, sub: path };
-  return { mount: m.notFound, sub: path };
+function route(m: Mounts, path: string, method: string): { mount: Mount; sub: string; name: Route } {
+  if (m.python && (path === m.python.prefix || path.startsWith(m.python.prefix + '/'))) return { mount: m.python.mount, sub: path.slice(m.python.prefix.length) || '/', name: 'python' };
+  if (isExternalRequest(path, method)) return { mount: m.external, sub: path, name: 'external' };
+  if (path === '/upload') return { mount: m.upload, sub: path, name: 'upload' };
+  if (path === '/healthz') return { mount: m.healthz, sub: path, name: 'healthz' };
+  if (path === '/readyz') return { mount: m.readyz, sub: path, name: 'readyz' };
+  if (path === '/version') return { mount: m.version, sub: path, name: 'version' };
+  if (path === '/metrics') return { mount: m.metrics, sub: path, name: 'metrics' };
+  if (m.readApi && (method === 'GET' || method === 'HEAD')) return { mount: m.readApi, sub: path, name: 'read_api' };
+  return { mount: m.notFound, sub: path, name: 'not_found' };
 }

@@ -2,6 +2,7 @@ import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canonicalSemver, isPseudoVersion, isValidSemver } from '../../languages/go/module.js';
 import { fsyncDir } from '../../util/atomic.js';
+import type { RegistryMetrics } from '../metrics.js';
 import { STAGING_DIR, type GoStorage } from './storage.js';
 import { ownedName } from '../../util/owner.js';
 
@@ -153,6 +154,8 @@ export interface GcOptions extends Omit<GcPolicy, 'pinned'> {
   /** Limit to these modules; default every module in storage. */
   modules?: string[];
   onModule?: (report: GcModuleReport) => void;
+  /** Counts what a real (not dry) run removed; a gc inside `registry serve` shows on /metrics. */
+  metrics?: Pick<RegistryMetrics, 'gcPruned'>;
 }
 
 export async function collectGarbage(storage: GoStorage, o: GcOptions): Promise<GcModuleReport[]> {
@@ -165,6 +168,7 @@ export async function collectGarbage(storage: GoStorage, o: GcOptions): Promise<
       if (!o.dryRun) for (const v of plan.remove) await removeVersion(storage, module, v.version);
       return { module, removed: plan.remove, kept: plan.keep, bytesFreed: plan.remove.reduce((n, v) => n + v.bytes, 0) };
     });
+    if (!o.dryRun) o.metrics?.gcPruned(report.removed.length, report.bytesFreed);
     o.onModule?.(report);
     reports.push(report);
   }

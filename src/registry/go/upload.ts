@@ -14,6 +14,7 @@ import type { StoreResult, VersionFiles } from './storage.js';
 import { inspectModuleZip, ZipRejection, type Speculated } from './zip-inspect.js';
 import { ZipStreamScanner } from './zip-stream.js';
 import { failpoint } from '../../util/failpoint.js';
+import { noteRequest } from '../log.js';
 
 /**
  * POST /upload (DESIGN.md §7). The zip streams to a staging file on the storage filesystem
@@ -105,6 +106,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, op
   try {
     const parts = await receiveParts(req, staging, maxZip, opts.athensSave ? ATHENS_SAVE_PARTS : UPLOAD_PARTS);
     if (opts.athensSave) Object.assign(parts.fields, opts.athensSave);
+    noteRequest({ module: parts.fields.module, version: parts.fields.version });
     failpoint('upload:received');
     const result = await validateAndStore(parts, opts, maxZip);
     opts.log?.(`upload ${parts.fields.module}@${parts.fields.version}: ${result.status === 201 ? 'stored' : 'identical'} ${result.body.h1}`);

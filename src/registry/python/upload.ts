@@ -10,6 +10,7 @@ import { normalizeDistName } from '../../languages/python/version.js';
 import { failpoint } from '../../util/failpoint.js';
 import { HttpFailure } from '../errors.js';
 import { refuse, secretEquals, sendJson, type Refusal } from '../http.js';
+import { noteRequest } from '../log.js';
 import { checkUploadFilename, normalizePep440, type Filetype } from './filename.js';
 import type { FileMeta, PythonStorage } from './storage.js';
 
@@ -81,6 +82,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, c:
   }
   if (outcome.ok) {
     const { status, meta } = outcome;
+    noteRequest({ result: status === 'created' ? 'stored' : 'identical' });
     c.log?.(`python upload ${meta.filename}: ${status === 'created' ? 'stored' : 'identical'}`);
     return sendJson(res, 200, { ok: true, filename: meta.filename, sha256: meta.sha256, stored: status === 'created' });
   }
@@ -95,6 +97,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, c:
 async function receiveAndStore(req: IncomingMessage, staging: string, c: UploadConfig): Promise<{ status: 'created' | 'identical'; meta: FileMeta }> {
   if (!/^multipart\/form-data/i.test(req.headers['content-type'] ?? '')) throw new HttpFailure(400, 'expected multipart/form-data (the legacy upload API twine speaks)');
   const { fields, file } = await receive(req, staging, c.maxFileBytes);
+  noteRequest({ module: fields.name, version: fields.version });
   failpoint('python:received');
   const missing: string[] = REQUIRED.filter((f) => !fields[f]);
   if (!file) missing.push('content');
