@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { currentRequest, noteRequest, renderJson, renderText, requestIdFrom, runInRequest, type LogEvent } from '../../src/registry/log.js';
+import { createMetrics, uploadResultOf } from '../../src/registry/metrics.js';
+import { parsePrometheusText, sampleValue } from '../helpers/prom-text.js';
+
+const TIME = '2026-01-01T00:00:00.000Z';
+
+describe('strict Prometheus text parser (the judge of /metrics must itself reject bad input)', () => {
+  const ok = '# HELP h_seconds A histogram.\n# TYPE h_seconds histogram\nh_seconds_bucket{le="0.1"} 1\nh_seconds_bucket{le="+Inf"} 2\nh_seconds_sum 0.3\nh_seconds_count 2\n# TYPE c_total counter\nc_total{a="x\\"y\\\\z\\n"} 3\n';
+  it('accepts a valid exposition and unescapes label values', () => {
+    const f = parsePrometheusText(ok);
+    expect(f.get('h_seconds')?.type).toBe('histogram');
+    expect(sampleValue(f, 'c_total', { a: 'x"y\\z\n' })).toBe(3);
+  });
+  it.each([
+    ['no trailing newline', ok.slice(0, -1)],
+    ['no +Inf bucket', ok.replace('h_seconds_bucket{le="+Inf"} 2\n', '')],
+    ['+Inf bucket differs from _count', ok.replace('h_seconds_count 2', 'h_seconds_count 3')],
+    ['non-cumulative buckets', ok.replace('h_seconds_bucket{le="0.1"} 1', 'h_seconds_bucket{le="0.1"} 5')],
+    ['missing _sum', ok.replace('h_seconds_sum 0.3\n', '')],
+    ['bad escape in a label value', ok.replace('\\"y', '\\ty')],
+    ['TYPE after a sample', ok + '# TYPE c_total counter\n'],
+    ['duplicate series', ok + 'c_total{a="x\\"y\\\\z\\n"} 4\n'],
+    ['non-contiguous family', ok + 'h_seconds_sum 1\n'],
+    ['bad value', ok.replace('c_total{a="x\\"y\\\\z\\n"} 3', 'c_total{a="q"} three')],
+    ['bad metric name', ok + '9bad 1\n'],
+    ['foreign sample in a histogram', ok.replace('h_seconds_sum 0.3', 'h_seconds_max 0.3')],
+  ])('rejects %s', (_why, text) => {
+    expect(() => parsePrometheusText(text)).toThrow();
+  });
+});
+
+describe('registry metrics (prom-client)', () => {
+  it('exposes strict Prometheus text; counters and histograms move by what was recorded', async () => {
+    const m = await createMetrics({ processMetrics: false });
+    const before = parsePrometheusText((await m.expose()).body);
+    expect(sampleValue(before, 'ameide_registry_uploads_total', { registry: 'go', result: 'stored' })).toBe(0);
+    m.upload('go', 'stored', 0.2, 1000);
+    m.upload('go', 'conflict', 0.1, 500);
+    m.request('upload', 'POST', 201, 0.2);
+    m.request('upload', 'BREW', 999, 0.1);
+    m.served('go', 'zip');
+    m.gcPruned(2, 4096);
+    const { body, contentType } = await m.expose();
+    expect(contentType).toMatch(/^text\/plain; version=0\.0\.4/);
+    const after = parsePrometheusText(body);
+    expect(sampleValue(after, 'ameide_registry_uploads_total', { registry: 'go', result: 'stored' })).toBe(1);
+    expect(sampleValue(after, 'ameide_registry_uploads_total', { registry: 'go', result: 'conflict' })).toBe(1);
+    expect(sampleValue(after, 'ameide_registry_upload_received_bytes_total', { registry: 'go' })).toBe(1500);
+    expect(sampleValue(after, 'ameide_registry_upload_duration_seconds_count', { registry: 'go', result: 'stored' })).toBe(1);
+    expect(sampleValue(after, 'ameide_registry_served_total', { registry: 'go', kind: 'zip' })).toBe(1);
+    expect(sampleValue(after, 'ameide_registry_gc_removed_versions_total')).toBe(2);
+    expect(sampleValue(after, 'ameide_registry_gc_freed_bytes_total')).toBe(4096);
+    // Unknown methods and statuses collapse into fixed label values (bounded cardinality).
+    expect(sampleValue(after, 'ameide_registry_request_duration_seconds_count', { route: 'upload', method: 'other', status: '0' })).toBe(1);
+    m.close();
+  });
+
+  it('maps upload answers to results', () => {
+    expect([201, 200, 409, 400, 401, 413, 500, 0].map(uploadResultOf)).toEqual(['stored', 'identical', 'conflict', 'invalid', 'unauthorized', 'too_large', 'error', 'aborted']);
+  });
+});
+
+describe('registry log events', () => {
+  it('adopts a well-formed X-Request-Id and replaces anything else', () => {
+    expect(requestIdFrom('abc-123_x.y:z')).toBe('abc-123_x.y:z');
+    for (const bad of [undefined, '', 'has space', 'a'.repeat(200), 'ü', '-leading', ['a', 'b']]) expect(requestIdFrom(bad)).toMatch(/^[0-9a-f]{24}$/);
+  });
+
+  it('noteRequest is a no-op outside a request and fills the context inside one', async () => {
+    noteRequest({ module: 'x' });
+    expect(currentRequest()).toBeUndefined();
+    const ctx = { requestId: 'r1' };
+    await runInRequest(ctx, async () => {
+      await new Promise((r) => setTimeout(r, 1));
+      noteRequest({ module: 'example.com/m', version: 'v1.0.0' });
+      noteRequest({ result: 'stored' });
+    });
+    expect(ctx).toEqual({ requestId: 'r1', module: 'example.com/m', version: 'v1.0.0', result: 'stored' });
+  });
+
+  it('client-controlled text cannot forge a log entry in either format', () => {
+    const forged = 'x\n[2026-01-01T00:00:00.000Z] POST /upload 201 1ms id=fake\r\u001b[2J';
+    const events: LogEvent[] = [
+      { kind: 'request', time: TIME, level: 'info', requestId: 'r', method: 'POST', path: `/a${forged}`, status: 400, durationMs: 1, module: forged, version: forged },
+      { kind: 'message', time: TIME, level: 'warn', requestId: 'r', message: `upload rejected (400): invalid module path ${forged}` },
+    ];
+    for (const e of events) {
+      const text = renderText(e);
+      expect(text.split('\n').slice(1).every((l) => l.startsWith('    ')), text).toBe(true);
+      expect(text).not.toMatch(/[\r\u001b]/);
+      const json = renderJson(e);
+      expect(json).not.toContain('\n');
+      expect(JSON.parse(json)).toEqual(e);
+    }
+    expect(renderText(events[0]!)).not.toContain('\n');
+  });
+});
