@@ -9,7 +9,9 @@ import type { UploadResult } from './log.js';
  *     never a module path, version or client string. A hostile client can send a million
  *     module names; it must not be able to grow the metric set by one series.
  *  3. Each server has its own prom-client Registry, so several servers in one process (tests,
- *     `ameide-pkg dev`) never collide on metric names.
+ *     `ameide-pkg dev`) never collide on metric names. Process metrics describe the process,
+ *     not a server: they are collected once per process (their collectors sample the event
+ *     loop and observe GC for as long as the process lives) and appended to each exposition.
  */
 export type Route = 'upload' | 'external' | 'read_api' | 'python' | 'healthz' | 'readyz' | 'version' | 'metrics' | 'not_found' | 'invalid';
 export type ServedKind = 'list' | 'latest' | 'info' | 'mod' | 'zip' | 'simple' | 'file';
@@ -29,7 +31,7 @@ export interface RegistryMetrics {
 export interface ExposedMetrics extends RegistryMetrics {
   /** The Prometheus text exposition of everything registered. */
   expose(): Promise<{ contentType: string; body: string }>;
-  /** Forget every metric (the process collectors hold nothing that keeps the process alive). */
+  /** Forget this server's metrics (the per-process collectors stay). */
   close(): void;
 }
 
@@ -65,11 +67,28 @@ const STATUS = /^[1-5]\d\d$/;
 const REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 const UPLOAD_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900];
 
-export async function createMetrics(o: { processMetrics?: boolean } = {}): Promise<ExposedMetrics> {
-  // A CommonJS module: under tsx/vitest the namespace has the named exports, in the esbuild
+type Prom = typeof import('prom-client');
+
+async function loadProm(): Promise<Prom> {
+  // A CommonJS module: under vitest the namespace has the named exports, in the esbuild
   // bundle only `default` (module.exports) does.
-  const mod = (await import('prom-client')) as typeof import('prom-client') & { default?: typeof import('prom-client') };
-  const prom = mod.default ?? mod;
+  const mod = (await import('prom-client')) as Prom & { default?: Prom };
+  return mod.default ?? mod;
+}
+
+let processRegistry: Promise<import('prom-client').Registry> | undefined;
+function processMetrics(prom: Prom): Promise<import('prom-client').Registry> {
+  processRegistry ??= Promise.resolve().then(() => {
+    const register = new prom.Registry();
+    prom.collectDefaultMetrics({ register });
+    return register;
+  });
+  return processRegistry;
+}
+
+export async function createMetrics(o: { processMetrics?: boolean } = {}): Promise<ExposedMetrics> {
+  const prom = await loadProm();
+  const proc = o.processMetrics === false ? undefined : await processMetrics(prom);
   const register = new prom.Registry();
   const registers = [register];
   const requests = new prom.Histogram({
@@ -111,7 +130,6 @@ export async function createMetrics(o: { processMetrics?: boolean } = {}): Promi
     received.labels(registry).inc(0);
     for (const result of ['stored', 'identical', 'conflict', 'invalid', 'unauthorized', 'too_large'] as const) uploads.labels(registry, result).inc(0);
   }
-  if (o.processMetrics !== false) prom.collectDefaultMetrics({ register });
 
   return {
     request(route, method, status, seconds) {
@@ -130,7 +148,8 @@ export async function createMetrics(o: { processMetrics?: boolean } = {}): Promi
       if (bytes > 0) gcBytes.inc(bytes);
     },
     async expose() {
-      return { contentType: register.contentType, body: await register.metrics() };
+      const body = (await register.metrics()) + (proc ? '\n' + (await proc.metrics()) : '');
+      return { contentType: register.contentType, body };
     },
     close() {
       register.clear();
