@@ -1,17 +1,18 @@
+import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectGarbage } from '../../src/registry/go/gc.js';
+import { collectGarbageIn } from '../../src/registry/go/gc-store.js';
 import { startRegistry } from '../../src/registry/server.js';
 import { parsePrometheusText, sampleSum, sampleValue, type Family } from '../helpers/prom-text.js';
 import { startRegistryProcess, type RegistryProcess } from '../helpers/registry.js';
-import { scratchDirs } from '../helpers/repo.js';
+import { CLI, makeRepo, PROJECT_ROOT, scratchDirs } from '../helpers/repo.js';
 import { goModuleFixture, type GoModuleFixture } from '../helpers/zips.js';
 
 const MOD = 'go.packages.dev.ameide.io/metrics-sdk';
-const { tmp } = scratchDirs();
+const { tmp, track } = scratchDirs();
 
 /** A multipart upload body built by hand, so the test knows its exact size. */
 function uploadBody(f: Pick<GoModuleFixture, 'module' | 'version' | 'info' | 'mod' | 'zip'>): { body: Buffer; contentType: string } {
@@ -33,11 +34,14 @@ describe('registry serve --log-format json: /metrics and logs', () => {
   const token = `tok-${randomBytes(16).toString('hex')}`;
   const wrongToken = `wrong-${randomBytes(16).toString('hex')}`;
   const querySecret = `qs-${randomBytes(16).toString('hex')}`;
+  const externalSecret = randomBytes(16).toString('hex');
   let reg: RegistryProcess;
   beforeAll(async () => {
     const tokenFile = join(tmp('metrics-tok-'), 'token');
     writeFileSync(tokenFile, token + '\n', { mode: 0o600 });
-    reg = await startRegistryProcess(['--storage', tmp('metrics-'), '--read-api', '--token-file', tokenFile, '--log-format', 'json']);
+    const secretFile = join(tmp('metrics-ext-'), 'secret');
+    writeFileSync(secretFile, externalSecret + '\n', { mode: 0o600 });
+    reg = await startRegistryProcess(['--storage', tmp('metrics-'), '--read-api', '--token-file', tokenFile, '--external-storage-secret-file', secretFile, '--log-format', 'json']);
   });
   afterAll(() => reg?.stop());
 
@@ -72,6 +76,8 @@ describe('registry serve --log-format json: /metrics and logs', () => {
     expect(Buffer.from(await zip.arrayBuffer()).equals(v1.zip)).toBe(true);
     expect(zip.headers.get('x-request-id')).toMatch(/^[0-9a-f]{24}$/);
     expect((await fetch(`${reg.url}/healthz?token=${querySecret}`)).status).toBe(200);
+    // Athens' external storage routes carry their secret as a path segment.
+    expect((await fetch(`${reg.url}/athens/${externalSecret}/${MOD}/@v/list`)).status).toBe(200);
 
     const after = await scrape(reg.url);
     const delta = (name: string, labels: Record<string, string>) => (sampleValue(after, name, labels) ?? 0) - (sampleValue(before, name, labels) ?? 0);
@@ -93,9 +99,10 @@ describe('registry serve --log-format json: /metrics and logs', () => {
       expect(['info', 'warn', 'error']).toContain(e.level);
       return e;
     });
-    for (const secret of [token, wrongToken, querySecret]) expect(reg.stderr()).not.toContain(secret);
+    for (const secret of [token, wrongToken, querySecret, externalSecret]) expect(reg.stderr()).not.toContain(secret);
     expect(reg.stderr()).not.toMatch(/authorization|bearer/i);
     const requests = events.filter((e) => e.kind === 'request');
+    expect(requests.find((e) => String(e.path).startsWith('/athens/')), 'external storage path, secret redacted').toMatchObject({ path: `/athens/<secret>/${MOD}/@v/list`, status: 200 });
     const stored = requests.find((e) => e.requestId === 'client-req-201');
     expect(stored).toMatchObject({ method: 'POST', path: '/upload', status: 201, module: MOD, version: 'v0.0.1', result: 'stored' });
     expect(stored!.durationMs).toEqual(expect.any(Number));
@@ -110,6 +117,19 @@ describe('registry serve --log-format json: /metrics and logs', () => {
   });
 });
 
+describe('prom-client is loaded by registry serve only', () => {
+  it('`version --json` never requires it', async () => {
+    const hook = join(tmp('metrics-hook-'), 'hook.cjs');
+    writeFileSync(hook, `const M = require('node:module'); const load = M._load; M._load = function (r, ...a) { if (/prom-client/.test(r)) process.stderr.write('LOADED ' + r + '\\n'); return load.call(this, r, ...a); };\n`);
+    // The hook itself sees a require of prom-client (from this package's node_modules).
+    const control = await execa(process.execPath, ['--require', hook, '-e', "require('prom-client')"], { cwd: PROJECT_ROOT });
+    expect(control.stderr).toContain('LOADED prom-client');
+    const r = await execa(process.execPath, ['--require', hook, CLI, 'version', '--json', '-C', track(makeRepo())], { reject: false });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('LOADED');
+  });
+});
+
 describe('registry metrics in-process', () => {
   it('gc run with the server metrics counts removed versions and freed bytes on /metrics', async () => {
     const reg = await startRegistry({ storage: tmp('metrics-gc-'), readApi: true });
@@ -120,7 +140,7 @@ describe('registry metrics in-process', () => {
         const { body, contentType } = uploadBody(fx);
         expect((await fetch(`${reg.url}/upload`, { method: 'POST', body, headers: { 'content-type': contentType } })).status).toBe(201);
       }
-      const reports = await collectGarbage(reg.storage, { keep: 1, includeTags: false, pinned: new Map(), dryRun: false, metrics: reg.metrics });
+      const reports = await collectGarbageIn(reg.storage, { keep: 1, includeTags: false, pinned: new Map(), dryRun: false, metrics: reg.metrics });
       const freed = reports.reduce((n, r) => n + r.bytesFreed, 0);
       expect(reports.flatMap((r) => r.removed.map((v) => v.version)).sort()).toEqual(versions.slice(0, 2));
       expect(freed).toBeGreaterThan(0);

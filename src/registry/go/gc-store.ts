@@ -16,6 +16,7 @@ export async function collectGarbageIn(store: ModuleStore, o: GcOptions): Promis
   for (const module of modules) {
     const plan = await store.gcModule(module, (versions) => planModuleGc(versions, { ...o, pinned: o.pinned.get(module) ?? new Set() }), o.dryRun);
     const report = { module, removed: plan.remove, kept: plan.keep, bytesFreed: plan.remove.reduce((n, v) => n + v.bytes, 0) };
+    if (!o.dryRun) o.metrics?.gcPruned(report.removed.length, report.bytesFreed);
     o.onModule?.(report);
     reports.push(report);
   }
