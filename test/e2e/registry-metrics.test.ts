@@ -12,6 +12,7 @@ import { CLI, makeRepo, PROJECT_ROOT, scratchDirs } from '../helpers/repo.js';
 import { goModuleFixture, type GoModuleFixture } from '../helpers/zips.js';
 
 const MOD = 'go.packages.dev.ameide.io/metrics-sdk';
+const GENERATED_ID = /^[0-9a-f]{12}-[0-9a-z]+$/;
 const { tmp, track } = scratchDirs();
 
 /** A multipart upload body built by hand, so the test knows its exact size. */
@@ -68,14 +69,22 @@ describe('registry serve --log-format json: /metrics and logs', () => {
       await res.text();
       expect(res.status, `${c.fx.version} with ${c.auth === token ? 'token' : 'wrong token'}`).toBe(c.status);
       const id = res.headers.get('x-request-id')!;
-      expect(id).toMatch(c.id ? new RegExp(`^${c.id}$`) : /^[0-9a-f]{24}$/);
+      expect(id).toMatch(c.id ? new RegExp(`^${c.id}$`) : GENERATED_ID);
       ids.push(id);
     }
     // A read, a malformed request id (replaced), a query string carrying a secret.
     const zip = await fetch(`${reg.url}/${MOD}/@v/v0.0.1.zip`, { headers: { 'x-request-id': 'not a valid id' } });
     expect(Buffer.from(await zip.arrayBuffer()).equals(v1.zip)).toBe(true);
-    expect(zip.headers.get('x-request-id')).toMatch(/^[0-9a-f]{24}$/);
+    expect(zip.headers.get('x-request-id')).toMatch(GENERATED_ID);
     expect((await fetch(`${reg.url}/healthz?token=${querySecret}`)).status).toBe(200);
+    // The second read of an .info is a cache hit answered before the request machinery:
+    // still counted, logged and given an id.
+    for (const id of ['info-read-1', 'info-read-2']) {
+      const info = await fetch(`${reg.url}/${MOD}/@v/v0.0.1.info`, { headers: { 'x-request-id': id } });
+      expect(info.status).toBe(200);
+      expect(JSON.parse(await info.text()).Version).toBe('v0.0.1');
+      expect(info.headers.get('x-request-id')).toBe(id);
+    }
     // Athens' external storage routes carry their secret as a path segment.
     expect((await fetch(`${reg.url}/athens/${externalSecret}/${MOD}/@v/list`)).status).toBe(200);
 
@@ -88,6 +97,8 @@ describe('registry serve --log-format json: /metrics and logs', () => {
     expect(sampleSum(after, 'ameide_registry_upload_duration_seconds_count', { registry: 'go' }) - sampleSum(before, 'ameide_registry_upload_duration_seconds_count', { registry: 'go' })).toBe(5);
     for (const status of ['201', '200', '409', '400', '401']) expect(delta('ameide_registry_request_duration_seconds_count', { route: 'upload', method: 'POST', status }), status).toBe(1);
     expect(delta('ameide_registry_served_total', { registry: 'go', kind: 'zip' })).toBe(1);
+    expect(delta('ameide_registry_served_total', { registry: 'go', kind: 'info' })).toBe(2);
+    expect(delta('ameide_registry_request_duration_seconds_count', { route: 'read_api', method: 'GET', status: '200' })).toBe(3);
 
     // Logs: stop the process so every line is flushed, then judge stderr line by line.
     expect(await reg.stop()).toBe(0);
@@ -111,6 +122,7 @@ describe('registry serve --log-format json: /metrics and logs', () => {
     );
     expect(requests.find((e) => e.path === `/${MOD}/@v/v0.0.1.zip`)).toMatchObject({ status: 200, module: MOD, version: 'v0.0.1' });
     expect(requests.find((e) => e.path === '/healthz')).toMatchObject({ status: 200 });
+    for (const id of ['info-read-1', 'info-read-2']) expect(requests.find((e) => e.requestId === id)).toMatchObject({ path: `/${MOD}/@v/v0.0.1.info`, status: 200, module: MOD, version: 'v0.0.1' });
     // Messages logged while serving a request carry its id (the 409's reason, for one).
     const conflict = events.find((e) => e.kind === 'message' && String(e.message).includes('(409)'));
     expect(conflict?.requestId).toBe(ids[2]);

@@ -64,7 +64,8 @@ describe('registry metrics (prom-client)', () => {
 describe('registry log events', () => {
   it('adopts a well-formed X-Request-Id and replaces anything else', () => {
     expect(requestIdFrom('abc-123_x.y:z')).toBe('abc-123_x.y:z');
-    for (const bad of [undefined, '', 'has space', 'a'.repeat(200), 'ü', '-leading', ['a', 'b']]) expect(requestIdFrom(bad)).toMatch(/^[0-9a-f]{24}$/);
+    for (const bad of [undefined, '', 'has space', 'a'.repeat(200), 'ü', '-leading', ['a', 'b']]) expect(requestIdFrom(bad)).toMatch(/^[0-9a-f]{12}-[0-9a-z]+$/);
+    expect(requestIdFrom(undefined), 'generated ids are unique').not.toBe(requestIdFrom(undefined));
   });
 
   it('noteRequest is a no-op outside a request and fills the context inside one', async () => {
