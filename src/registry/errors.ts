@@ -1,7 +1,7 @@
 /**
  * A request refused with an HTTP status: thrown inside a handler, answered by it as the JSON
- * error body `{ "error": message, "detail"?: detail }`. Used by the Python index; the Go
- * uploader still has its own copy of this class in registry/go/upload.ts.
+ * error body `{ "error": message, "detail"?: detail }`. Shared by the Go uploader and the
+ * Python index.
  */
 export class HttpFailure extends Error {
   constructor(

@@ -4,7 +4,7 @@ import { formatTimestamp, parseTimestamp } from './timestamp.js';
 
 /**
  * The ONE snapshot of a run. Every artifact of every language is versioned from this value,
- * so a run's npm, Python and Go builds share timestamp and SHA (DESIGN.md §4).
+ * so a run's npm, Python and Go builds share timestamp and SHA (docs/architecture.md §4).
  */
 export interface Snapshot {
   /** UTC `YYYYMMDDHHMMSS`. */

@@ -15,9 +15,10 @@ import { inspectModuleZip, ZipRejection, type Speculated } from './zip-inspect.j
 import { ZipStreamScanner } from './zip-stream.js';
 import { failpoint } from '../../util/failpoint.js';
 import { noteRequest } from '../log.js';
+import { HttpFailure } from '../errors.js';
 
 /**
- * POST /upload (DESIGN.md §7). The zip streams to a staging file on the storage filesystem
+ * POST /upload (docs/architecture.md §7.1). The zip streams to a staging file on the storage filesystem
  * while it is hashed; nothing is validated from declared sizes, nothing is visible until
  * GoStorage.store commits it. Statuses: 201 new · 200 identical re-upload · 400 invalid ·
  * 401 auth · 409 same version, other bytes · 413 over a limit.
@@ -46,16 +47,6 @@ export interface UploadOptions {
   token?: string;
   maxZipBytes?: number;
   log?: (line: string) => void;
-}
-
-class HttpFailure extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly detail?: string,
-  ) {
-    super(message);
-  }
 }
 
 /**
