@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPythonIndex, type PythonIndex } from '../../src/registry/python/index.js';
+import { MAX_FILENAME } from '../../src/registry/python/filename.js';
 import { startRegistry, type RunningRegistry } from '../../src/registry/server.js';
 import { startRegistryProcess } from '../helpers/registry.js';
 import { CLI, scratchDirs } from '../helpers/repo.js';
@@ -153,6 +154,18 @@ describe('Python index: an upload must match its file name', () => {
     const doc = (await (await fetch(`${url}simple/rtpkg/`, { headers: { accept: 'application/vnd.pypi.simple.v1+json' } })).json()) as { files: { filename: string }[]; versions: string[] };
     expect(doc.files.map((f) => f.filename)).toEqual(['RtPkg-1.4.0-py3-none-any.whl', 'rtpkg-1.4.tar.gz']);
     expect(doc.versions).toEqual(['1.4']);
+  });
+
+  it('file names up to the limit are stored, one over it is a 400 — never a 500 from names the filesystem cannot hold', async () => {
+    const sdist = (n: number) => `${'a'.repeat(n - '-1.0.tar.gz'.length)}-1.0.tar.gz`;
+    const ok = sdist(MAX_FILENAME);
+    const r = await post(url, form(bytes, ok, { name: ok.slice(0, -'-1.0.tar.gz'.length), version: '1.0' }));
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body).toMatchObject({ stored: true });
+    const long = sdist(MAX_FILENAME + 1);
+    const bad = await post(url, form(bytes, long, { name: long.slice(0, -'-1.0.tar.gz'.length), version: '1.0' }));
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/longer than/);
   });
 
   it('HEAD answers like GET without a body: 404 for unknown or undecodable names, same headers for pages and files', async () => {

@@ -13,7 +13,7 @@ import { normalizeDistName } from '../../languages/python/version.js';
  *
  * Deliberately stricter than packaging (test/unit/python-filename.test.ts lists each case):
  * names become paths and URLs here, so they are ASCII from [A-Za-z0-9._+!-], at most
- * MAX_FILENAME bytes (the `.json` next to it must fit a directory entry), and wheel tags have
+ * MAX_FILENAME bytes (the temp name of the `.json` next to it must fit a directory entry), and wheel tags have
  * no empty parts.
  */
 export type DistFile =
@@ -22,7 +22,11 @@ export type DistFile =
 
 export type Filetype = 'bdist_wheel' | 'sdist';
 
-export const MAX_FILENAME = 250;
+/**
+ * The longest file name whose metadata's temp name still fits one 255-byte directory entry:
+ * `.<filename>.json.tmp-<pid ≤ 7 digits>-<8 hex>` adds 27 bytes (util/atomic.ts tempSibling).
+ */
+export const MAX_FILENAME = 255 - 27;
 const SAFE = /^[A-Za-z0-9._+!-]+$/;
 const WHEEL_NAME = /^[A-Za-z0-9._]*$/;
 const TAG_SET = /^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/;

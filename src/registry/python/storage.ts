@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { open, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDir, writeFileAtomic } from '../../util/atomic.js';
@@ -61,8 +62,9 @@ export class PythonStorage {
     return join(this.root, norm);
   }
 
+  /** Hashed, so the lock's temp and stolen names fit in 255 bytes whatever the project name. */
   private lockPath(norm: string): string {
-    return join(this.root, LOCK_DIR, norm);
+    return join(this.root, LOCK_DIR, `py-${createHash('sha256').update(norm).digest('hex')}`);
   }
 
   async init(): Promise<void> {
