@@ -33,6 +33,16 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
   await fsyncDir(dirname(path));
 }
 
+/** Flush a file's data to disk (before a rename makes it visible). */
+export async function fsyncFile(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Make a rename durable: without this a crash can forget the directory entry. */
 export async function fsyncDir(dir: string): Promise<void> {
   let fh;

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compareSemver, escapePath, isValidSemver, canonicalSemver } from '../../languages/go/module.js';
-import { writeFileAtomic, fsyncDir } from '../../util/atomic.js';
+import { fsyncFile, writeFileAtomic, fsyncDir } from '../../util/atomic.js';
 import { cleanStolenLocks, withFileLock } from '../../util/fslock.js';
 import { failpoint } from '../../util/failpoint.js';
 import { checkStorageNames, enclosingVersions, isVersionName, lockName, type ModuleVersion } from './layout.js';
@@ -81,15 +81,6 @@ const sha256File = (path: string) =>
 
 async function exists(p: string): Promise<boolean> {
   return (await stat(p).catch(() => null)) !== null;
-}
-
-async function fsyncFile(path: string): Promise<void> {
-  const fh = await open(path, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }
 
 /** Hard link when possible (no copy of a 400 MB zip); copy across filesystems. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { open, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fsyncDir, writeFileAtomic } from '../../util/atomic.js';
+import { fsyncFile, fsyncDir, writeFileAtomic } from '../../util/atomic.js';
 import { failpoint } from '../../util/failpoint.js';
 import { cleanStolenLocks, withFileLock } from '../../util/fslock.js';
 import { ownedName, ownerGone } from '../../util/owner.js';
@@ -45,15 +45,6 @@ export interface FileMeta {
 export type StoreResult = { status: 'created' } | { status: 'identical' } | { status: 'conflict'; existing: FileMeta };
 
 const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-async function fsyncFile(path: string): Promise<void> {
-  const fh = await open(path, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
 
 export class PythonStorage {
   constructor(readonly root: string) {}
