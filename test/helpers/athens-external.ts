@@ -1,35 +1,15 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEBIAN_GOCODE } from './go.js';
-import { PROJECT_ROOT } from './repo.js';
+import { goHelperBinary } from './go.js';
 
 /**
  * Athens' external-storage client, reproduced in Go (test/helpers/go/athensext): the same
  * escaping (x/mod module.EscapePath), URLs, streamed multipart body (mime/multipart, parts
- * mod.info, mod.mod, mod.zip) and no credentials. Built once in GOPATH mode like modzipref.
+ * mod.info, mod.mod, mod.zip) and no credentials. Built once in GOPATH mode (goHelperBinary).
  */
-const SRC = join(PROJECT_ROOT, 'test/helpers/go/athensext');
-const BIN = join(PROJECT_ROOT, 'test/helpers/go/bin/athensext');
-
-export function athensExtBinary(): string {
-  if (existsSync(BIN)) return BIN;
-  mkdirSync(join(BIN, '..'), { recursive: true });
-  const work = mkdtempSync(join(tmpdir(), 'athensext-build-'));
-  try {
-    const out = join(work, 'athensext');
-    execFileSync('go', ['build', '-o', out, '.'], {
-      cwd: SRC,
-      env: { ...process.env, GO111MODULE: 'off', GOPATH: `${work}/gopath:${DEBIAN_GOCODE}`, GOCACHE: join(work, 'cache'), GOFLAGS: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    renameSync(out, BIN);
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-  return BIN;
-}
+export const athensExtBinary = (): string => goHelperBinary('athensext');
 
 const run = (args: string[]) =>
   new Promise<{ code: number; stdout: Buffer; stderr: string }>((resolve) => {

@@ -7,28 +7,33 @@ import { PROJECT_ROOT } from './repo.js';
 
 /** Debian's golang-golang-x-mod-dev tree, used in GOPATH mode. */
 export const DEBIAN_GOCODE = '/usr/share/gocode';
-const SRC = join(PROJECT_ROOT, 'test/helpers/go/modzipref');
-/** Keyed on the program's source, so a changed helper is rebuilt rather than a stale binary reused. */
-const BIN = join(PROJECT_ROOT, 'test/helpers/go/bin', `modzipref-${createHash('sha256').update(readFileSync(join(SRC, 'main.go'))).digest('hex').slice(0, 12)}`);
-
-/** Build (once, race-free across vitest workers) the x/mod reference program. */
-export function modzipRefBinary(): string {
-  if (existsSync(BIN)) return BIN;
-  mkdirSync(join(BIN, '..'), { recursive: true });
-  const work = mkdtempSync(join(tmpdir(), 'modzipref-build-'));
+/**
+ * Build (once per source version, race-free across vitest workers) a helper program under
+ * test/helpers/go/<name> in GOPATH mode against Debian's x/mod. The binary's name carries a hash
+ * of main.go, so a changed helper is rebuilt rather than a stale binary reused.
+ */
+export function goHelperBinary(name: string): string {
+  const src = join(PROJECT_ROOT, 'test/helpers/go', name);
+  const bin = join(PROJECT_ROOT, 'test/helpers/go/bin', `${name}-${createHash('sha256').update(readFileSync(join(src, 'main.go'))).digest('hex').slice(0, 12)}`);
+  if (existsSync(bin)) return bin;
+  mkdirSync(join(bin, '..'), { recursive: true });
+  const work = mkdtempSync(join(tmpdir(), `${name}-build-`));
   try {
-    const out = join(work, 'modzipref');
+    const out = join(work, name);
     execFileSync('go', ['build', '-o', out, '.'], {
-      cwd: SRC,
+      cwd: src,
       env: { ...process.env, GO111MODULE: 'off', GOPATH: `${work}/gopath:${DEBIAN_GOCODE}`, GOCACHE: join(work, 'cache'), GOFLAGS: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    renameSync(out, BIN);
+    renameSync(out, bin);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  return BIN;
+  return bin;
 }
+
+/** The x/mod reference program (CreateFromDir, HashZip, CheckZip, …). */
+export const modzipRefBinary = (): string => goHelperBinary('modzipref');
 
 export interface RefZip {
   ok: boolean;
