@@ -1,4 +1,4 @@
-// Regenerates src/languages/go/fold-table.ts from Go's own unicode tables: builds
+// Regenerates src/gomod/fold-table.ts from Go's own unicode tables: builds
 // test/helpers/go/modzipref (GOPATH mode against Debian's x/mod, as the tests do) and asks it
 // for every rune whose x/mod strToFold key is not itself. Run after a Go upgrade:
 //   node scripts/gen-go-fold.mjs
@@ -38,7 +38,7 @@ try {
 export const GO_UNICODE_VERSION = ${JSON.stringify(goVersion)};
 export const FOLD_RUNS: readonly (readonly [number, number, number, number])[] = [${body}];
 `;
-  writeFileSync(join(root, 'src/languages/go/fold-table.ts'), src);
+  writeFileSync(join(root, 'src/gomod/fold-table.ts'), src);
   console.log(`wrote ${pairs.length} runes in ${runs.length} runs (${goVersion})`);
 } finally {
   rmSync(work, { recursive: true, force: true });

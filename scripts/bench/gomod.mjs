@@ -1,5 +1,5 @@
 // go.mod parse benchmark: the registry judges every uploaded go.mod with the modfile.ParseLax
-// port (src/languages/go/gomod.ts) on the request path, so the worst 16 MiB shapes must not
+// port (src/gomod/modfile.ts) on the request path, so the worst 16 MiB shapes must not
 // stall the server. Reports milliseconds per shape (goal: each well under a few seconds).
 import { build } from 'esbuild';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 const root = new URL('../..', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'bench-gomod-'));
 const out = join(work, 'gomod.mjs');
-await build({ entryPoints: [join(root, 'src/languages/go/gomod.ts')], bundle: true, platform: 'node', format: 'esm', outfile: out, logLevel: 'error' });
+await build({ entryPoints: [join(root, 'src/gomod/modfile.ts')], bundle: true, platform: 'node', format: 'esm', outfile: out, logLevel: 'error' });
 const { parseGoModLax } = await import(out);
 
 const MAX = 16 << 20;

@@ -96,7 +96,7 @@ function library() {
   const runner = join(work, 'ours.mjs');
   return build({
     stdin: {
-      contents: `import { buildModuleZip } from './src/languages/go/modzip.ts';
+      contents: `import { buildModuleZip } from './src/gomod/zip-create.ts';
 const [dir, mod, ver, out] = process.argv.slice(2);
 const r = await buildModuleZip(dir, mod, ver, out);
 console.log(r.h1);`,

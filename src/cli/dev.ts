@@ -19,7 +19,7 @@ async function goPatterns(root: string): Promise<string[]> {
   if (!existsSync(join(root, CONFIG_FILE))) return [];
   const { loadConfig } = await import('../config/load.js');
   const { readFile } = await import('node:fs/promises');
-  const { parseGoMod } = await import('../languages/go/gomod.js');
+  const { parseGoMod } = await import('../gomod/modfile.js');
   const { config } = await loadConfig(root);
   const hosts = new Set<string>();
   for (const m of config.go?.modules ?? []) {

@@ -45,7 +45,7 @@ async function pinnedFrom(files: string[]): Promise<Map<string, Set<string>>> {
  * root — also through symbolic links already on disk.
  */
 async function confinedModule(root: string, module: string): Promise<string> {
-  const { checkModulePath } = await import('../languages/go/module.js');
+  const { checkModulePath } = await import('../gomod/module-path.js');
   const bad = checkModulePath(module);
   if (bad) throw usageError(`--module ${JSON.stringify(module)} is not a valid Go module path (${bad})`);
   const { realpath } = await import('node:fs/promises');
@@ -91,7 +91,7 @@ export function registerGc(program: Command): void {
         let modules: string[];
         if (/^s3:\/\//i.test(opts.storage)) {
           // Object keys, not directories: a valid module path is all a --module needs to be.
-          const { checkModulePath } = await import('../languages/go/module.js');
+          const { checkModulePath } = await import('../gomod/module-path.js');
           for (const m of opts.module) {
             const bad = checkModulePath(m);
             if (bad) throw usageError(`--module ${JSON.stringify(m)} is not a valid Go module path (${bad})`);

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config, LanguageId } from '../config/schema.js';
 import { firstProxy, readEnv } from '../config/env.js';
-import { parseGoMod } from '../languages/go/gomod.js';
+import { parseGoMod } from '../gomod/modfile.js';
 import { loadLanguage } from '../languages/registry.js';
 import type { PlannedPackage } from '../languages/types.js';
 import { isShallow, repoTopLevel } from '../snapshot/git.js';
@@ -170,7 +170,8 @@ async function latestRelease(lang: LanguageId, name: string, env: NodeJS.Process
   if (lang === 'go') {
     const proxy = httpProxy(env.GOPROXY);
     if (!proxy) return null;
-    const { escapePath, isValidSemver, semverPrerelease, compareSemver } = await import('../languages/go/module.js');
+    const { escapePath } = await import('../gomod/escape.js');
+    const { isValidSemver, semverPrerelease, compareSemver } = await import('../gomod/semver.js');
     const { request } = await import('undici');
     const res = await request(`${proxy}/${escapePath(name)}/@v/list`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
     const text = await res.body.text();
@@ -198,7 +199,7 @@ async function latestRelease(lang: LanguageId, name: string, env: NodeJS.Process
 }
 
 async function sortsAfter(lang: LanguageId, a: string, b: string): Promise<boolean> {
-  if (lang === 'go') return (await import('../languages/go/module.js')).compareSemver(a, b) > 0;
+  if (lang === 'go') return (await import('../gomod/semver.js')).compareSemver(a, b) > 0;
   if (lang === 'ts') return (await import('semver')).default.gt(a, b);
   return (await import('@renovatebot/pep440')).gt(a, b);
 }

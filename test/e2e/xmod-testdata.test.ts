@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildModuleZip } from '../../src/languages/go/modzip.js';
-import { checkFiles, selectModuleFiles } from '../../src/languages/go/modzip-files.js';
+import { buildModuleZip } from '../../src/gomod/zip-create.js';
+import { checkFiles, selectModuleFiles } from '../../src/gomod/zip-files.js';
 import { startRegistry } from '../../src/registry/server.js';
-import { inspectModuleZip } from '../../src/registry/go/zip-inspect.js';
+import { inspectModuleZip } from '../../src/gomod/zip-check.js';
 import { goCheckDir, goCheckFiles, goCheckTxtarZip, goCreateFiles, goTxtarZip, refCreateZip } from '../helpers/go.js';
 import { postUpload } from '../helpers/registry.js';
 import { scratchDirs } from '../helpers/repo.js';

@@ -1,7 +1,12 @@
-import { parseGoModLax } from '../../src/languages/go/gomod.js';
-import { parseGoTime } from '../../src/languages/go/gotime.js';
-import { decodeInfo } from '../../src/languages/go/info.js';
-import * as m from '../../src/languages/go/module.js';
+import { parseGoModLax } from '../../src/gomod/modfile.js';
+import { parseGoTime } from '../../src/gomod/gotime.js';
+import { decodeInfo } from '../../src/gomod/info.js';
+import * as escape from '../../src/gomod/escape.js';
+import * as modulePath from '../../src/gomod/module-path.js';
+import * as pseudo from '../../src/gomod/pseudo.js';
+import * as semver from '../../src/gomod/semver.js';
+
+const m = { ...semver, ...modulePath, ...pseudo, ...escape };
 
 /** ameide-pkg's answer to an x/mod question, in the shape xmodeval / the table dump answer. */
 export function ours(fn: string, a: string[]): unknown {

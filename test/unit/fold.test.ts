@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { collisionChecker, foldKey } from '../../src/languages/go/fold.js';
+import { collisionChecker, foldKey } from '../../src/gomod/fold.js';
 import { goFoldOrbits } from '../helpers/go.js';
 
 describe("case folding is x/mod's strToFold (Go's unicode.SimpleFold tables are the judge)", () => {

@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { escapePath } from '../../src/languages/go/module.js';
-import { checkModulePath } from '../../src/languages/go/module.js';
+import { escapePath } from '../../src/gomod/escape.js';
+import { checkModulePath } from '../../src/gomod/module-path.js';
 import { checkStorageNames, enclosingVersions, lockName } from '../../src/registry/go/layout.js';
 import { refCreateZip } from '../helpers/go.js';
 import { scratchDirs } from '../helpers/repo.js';

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yauzl from 'yauzl';
 import { describe, expect, it } from 'vitest';
-import { buildModuleZip } from '../../src/languages/go/modzip.js';
-import { isVendoredPackage } from '../../src/languages/go/modzip-files.js';
+import { buildModuleZip } from '../../src/gomod/zip-create.js';
+import { isVendoredPackage } from '../../src/gomod/zip-files.js';
 import { CliError } from '../../src/util/errors.js';
 import { refCreateZip, refHashZip } from '../helpers/go.js';
 import { invalidGoFixtures, materializeGoFixture, validGoFixtures } from '../helpers/gomod-fixtures.js';
@@ -106,8 +106,8 @@ describe('zip writer paths', () => {
   it('streamed large files (data descriptor), stored incompressible files and empty files read back in Go and in our inspector', async () => {
     const { randomBytes } = await import('node:crypto');
     const { mkdirSync, writeFileSync } = await import('node:fs');
-    const { STREAM_THRESHOLD } = await import('../../src/languages/go/zipwriter.js');
-    const { inspectModuleZip } = await import('../../src/registry/go/zip-inspect.js');
+    const { STREAM_THRESHOLD } = await import('../../src/gomod/zip-writer.js');
+    const { inspectModuleZip } = await import('../../src/gomod/zip-check.js');
     const dir = track(tempDir('zipw-'));
     const src = join(dir, 'src');
     mkdirSync(src);

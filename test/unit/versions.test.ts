@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  checkFilePath,
-  checkModulePath,
-  checkPathMajor,
-  compareSemver,
-  escapePath,
-  isPseudoVersion,
-  unescapePath,
-} from '../../src/languages/go/module.js';
+import { checkFilePath, checkModulePath, checkPathMajor } from '../../src/gomod/module-path.js';
+import { compareSemver } from '../../src/gomod/semver.js';
+import { escapePath, unescapePath } from '../../src/gomod/escape.js';
+import { isPseudoVersion } from '../../src/gomod/pseudo.js';
 import { goOverrideVersion, goSnapshotVersion, newestBaseTag } from '../../src/languages/go/version.js';
 import { pythonBaseVersion, pythonOverrideVersion, pythonSnapshotVersion } from '../../src/languages/python/version.js';
 import { npmShaIdentifier, tsBaseVersion, tsOverrideVersion, tsSnapshotVersion } from '../../src/languages/ts/version.js';

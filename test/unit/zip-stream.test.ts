@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MAX_GO_MOD, MAX_ZIP_FILE } from '../../src/languages/go/limits.js';
-import { writeZip } from '../../src/languages/go/zipwriter.js';
-import { inspectModuleZip, ZipRejection } from '../../src/registry/go/zip-inspect.js';
+import { MAX_GO_MOD, MAX_ZIP_FILE } from '../../src/gomod/limits.js';
+import { writeZip } from '../../src/gomod/zip-writer.js';
+import { inspectModuleZip, ZipRejection } from '../../src/gomod/zip-check.js';
 import { ZipStreamScanner } from '../../src/registry/go/zip-stream.js';
 import { refHashZip } from '../helpers/go.js';
 import { buildZip, hostileCases, type RawEntry } from '../helpers/hostile-zips.js';
@@ -12,7 +12,7 @@ import { scratchDirs } from '../helpers/repo.js';
 import { goModuleFixture } from '../helpers/zips.js';
 
 /**
- * The one-pass reader (zip-stream.ts, reconciled in zip-inspect.ts) must never change a
+ * The one-pass reader (zip-stream.ts, reconciled in src/gomod/zip-check.ts) must never change a
  * verdict: for every zip, however its bytes arrive, the inspection with the streamed records
  * equals the inspection that reads everything back from the file (itself judged against Go
  * in test/e2e/zip-go-judge.test.ts). And for the zips real tools write, nothing is read twice.

@@ -5,10 +5,10 @@ import { deflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import yauzl from 'yauzl';
 import { describe, expect, it } from 'vitest';
-import { hash1 } from '../../src/languages/go/dirhash.js';
-import { sortUtf8 } from '../../src/languages/go/utf8-order.js';
-import { inlinePreparer } from '../../src/languages/go/zip-prepare.js';
-import { BATCH_BYTES, BATCH_FILES, planSteps, STREAM_THRESHOLD, writeZip, type ZipInput } from '../../src/languages/go/zipwriter.js';
+import { hash1 } from '../../src/gomod/dirhash.js';
+import { sortUtf8 } from '../../src/gomod/utf8-order.js';
+import { inlinePreparer } from '../../src/gomod/zip-prepare.js';
+import { BATCH_BYTES, BATCH_FILES, planSteps, STREAM_THRESHOLD, writeZip, type ZipInput } from '../../src/gomod/zip-writer.js';
 import { refHashZip } from '../helpers/go.js';
 import { PROJECT_ROOT, scratchDirs, tempDir } from '../helpers/repo.js';
 

@@ -3,8 +3,8 @@ import { reachableTags, repoTopLevel } from '../../snapshot/git.js';
 import type { Snapshot } from '../../snapshot/resolve.js';
 import { usageError } from '../../util/errors.js';
 import type { LanguageContext, VersionPlan } from '../types.js';
-import { readGoMod } from './gomod.js';
-import { checkModulePath } from './module.js';
+import { readGoMod } from '../../gomod/modfile.js';
+import { checkModulePath } from '../../gomod/module-path.js';
 import { GO_OVERRIDE_VAR, goOverrideVersion, goSnapshotVersion } from './version.js';
 
 /** Tags for a module in a sub-directory carry that directory as prefix (`sdk/go/v1.2.3`). */

@@ -5,8 +5,8 @@ import { rfc3339 } from '../../snapshot/timestamp.js';
 import { usageError } from '../../util/errors.js';
 import { formatBytes } from '../../util/log.js';
 import type { LanguageContext, PublishOptions, PublishOutcome, PublishedPackage, VersionPlan } from '../types.js';
-import { parseGoMod } from './gomod.js';
-import { buildModuleZip } from './modzip.js';
+import { parseGoMod } from '../../gomod/modfile.js';
+import { buildModuleZip } from '../../gomod/zip-create.js';
 import { uploadModule } from './upload.js';
 
 /** `.info` exactly as go and Athens expect it: Version + RFC 3339 UTC Time of the snapshot. */

@@ -5,9 +5,9 @@ import { firstProxy } from '../../config/env.js';
 import { rfc3339 } from '../../snapshot/timestamp.js';
 import type { StateRecord } from '../../state/schema.js';
 import type { LanguageContext, PublishOutcome, SmokeCheck, SmokeReport, VersionPlan } from '../types.js';
-import { escapePath } from './module.js';
-import { inspectModuleZip } from '../../registry/go/zip-inspect.js';
-import { MAX_ZIP_FILE } from './limits.js';
+import { escapePath } from '../../gomod/escape.js';
+import { inspectModuleZip } from '../../gomod/zip-check.js';
+import { MAX_ZIP_FILE } from '../../gomod/limits.js';
 import { childEnv } from '../../util/child-env.js';
 
 /**

@@ -1,15 +1,8 @@
 import type { Snapshot } from '../../snapshot/resolve.js';
 import { usageError } from '../../util/errors.js';
-import {
-  canonicalSemver,
-  checkModulePath,
-  checkPathMajor,
-  compareSemver,
-  isValidSemver,
-  pseudoVersion,
-  semverMajor,
-  splitPathVersion,
-} from './module.js';
+import { canonicalSemver, compareSemver, isValidSemver, semverMajor } from '../../gomod/semver.js';
+import { checkModulePath, checkPathMajor, splitPathVersion } from '../../gomod/module-path.js';
+import { pseudoVersion } from '../../gomod/pseudo.js';
 
 /**
  * Go snapshot versions (docs/architecture.md §4). Pure: tags are passed in, not read here.

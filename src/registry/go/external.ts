@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { canonicalSemver, checkModulePath, isValidSemver, unescapePath } from '../../languages/go/module.js';
+import { canonicalSemver, isValidSemver } from '../../gomod/semver.js';
+import { checkModulePath } from '../../gomod/module-path.js';
+import { unescapePath } from '../../gomod/escape.js';
 import { refuse, secretEquals, sendError, sendJson, sendNotFound, type Refusal } from '../http.js';
 import type { ModuleStore } from './backend.js';
 import { parseProxyPath, serveProxyRequest } from './read-api.js';

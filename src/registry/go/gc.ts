@@ -1,6 +1,7 @@
 import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { canonicalSemver, isPseudoVersion, isValidSemver } from '../../languages/go/module.js';
+import { canonicalSemver, isValidSemver } from '../../gomod/semver.js';
+import { isPseudoVersion } from '../../gomod/pseudo.js';
 import { fsyncDir } from '../../util/atomic.js';
 import type { RegistryMetrics } from '../metrics.js';
 import { STAGING_DIR, type GoStorage } from './storage.js';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { canonicalSemver, escapePath, isValidSemver } from '../../languages/go/module.js';
+import { canonicalSemver, isValidSemver } from '../../gomod/semver.js';
+import { escapePath } from '../../gomod/escape.js';
 
 /**
  * Pure rules of the Go storage tree (see the invariants in storage.ts and docs/architecture.md

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { canonicalSemver, checkModulePath, isValidSemver, unescapePath } from '../../languages/go/module.js';
+import { canonicalSemver, isValidSemver } from '../../gomod/semver.js';
+import { checkModulePath } from '../../gomod/module-path.js';
+import { unescapePath } from '../../gomod/escape.js';
 import { sendNotFound } from '../http.js';
 import { DiskModuleStore, type ModuleStore, type StoredFile } from './backend.js';
 import { cachedBody, CONTENT_TYPES as TYPES, IMMUTABLE, latestVersion, notModified, ReadCache, REVALIDATE, type CachedBody, type ModuleListState, type ReadCacheOptions } from './read-cache.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import { compareSemver, semverPrerelease } from '../../languages/go/module.js';
+import { compareSemver, semverPrerelease } from '../../gomod/semver.js';
 import { DiskModuleStore, type ModuleStore, type ProxyExt } from './backend.js';
 import type { GcPlan, GcVersion } from './gc.js';
 

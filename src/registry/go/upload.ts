@@ -5,13 +5,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable } from 'node:stream';
-import { parseGoModLax } from '../../languages/go/gomod.js';
-import { parseInfo } from '../../languages/go/info.js';
-import { checkStorable, MAX_GO_MOD, MAX_INFO, MAX_ZIP_FILE } from '../../languages/go/limits.js';
-import { canonicalSemver, checkModulePath, checkPathMajor, isValidSemver } from '../../languages/go/module.js';
+import { parseGoModLax } from '../../gomod/modfile.js';
+import { parseInfo } from '../../gomod/info.js';
+import { checkStorable, MAX_GO_MOD, MAX_INFO, MAX_ZIP_FILE } from '../../gomod/limits.js';
+import { canonicalSemver, isValidSemver } from '../../gomod/semver.js';
+import { checkModulePath, checkPathMajor } from '../../gomod/module-path.js';
 import { bearerToken, refuse, secretEquals, sendError, sendJson, type Refusal } from '../http.js';
 import type { StoreResult, VersionFiles } from './storage.js';
-import { inspectModuleZip, ZipRejection, type Speculated } from './zip-inspect.js';
+import { inspectModuleZip, ZipRejection, type Speculated } from '../../gomod/zip-check.js';
 import { ZipStreamScanner } from './zip-stream.js';
 import { failpoint } from '../../util/failpoint.js';
 import { noteRequest } from '../log.js';
@@ -52,7 +53,7 @@ export interface UploadOptions {
 /**
  * The normalized `.info` stored and served: exactly Version and Time, Time as go writes it.
  * Accepts what go's proxy client accepts (json.Unmarshal into RevInfo, time.Parse RFC 3339),
- * with the uploaded version and a commit time (see languages/go/info.ts).
+ * with the uploaded version and a commit time (see src/gomod/info.ts).
  */
 export function normalizeInfo(raw: Buffer, version: string): Buffer {
   const r = parseInfo(raw, version);

@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { crc32, createInflateRaw, type InflateRaw } from 'node:zlib';
+import type { SpeculatedEntry } from '../../gomod/zip-check.js';
 
 /**
  * Speculative one-pass reading of a module zip while its upload streams in, so the disk
@@ -10,7 +11,7 @@ import { crc32, createInflateRaw, type InflateRaw } from 'node:zlib';
  *     comes last; this scanner sees local headers first and only RECORDS, per local header
  *     offset, what reading that entry produced: method, where its data starts, how many
  *     compressed bytes the data took, the uncompressed size, CRC-32 and SHA-256. The
- *     Go-faithful reader (zip-inspect.ts over go-archive-zip.ts) later reuses a record only
+ *     Go-faithful reader (src/gomod/zip-check.ts over archive-zip.ts) later reuses a record only
  *     when the central directory entry at that offset would read exactly those bytes the
  *     same way; every other entry is read back from the staged file as before.
  *  2. A record is a pure function of the bytes from its offset on: the local header there,
@@ -25,18 +26,6 @@ import { crc32, createInflateRaw, type InflateRaw } from 'node:zlib';
  *     content is kept (≤ keepLimit bytes), and scanning stops once the inflated total
  *     passes `maxUncompressed` (a bomb is then left to the file path, which refuses it).
  */
-export interface SpeculatedEntry {
-  headerOffset: number;
-  method: number;
-  /** Compressed bytes that made this entry's data, from the end of its local header. */
-  consumed: number;
-  size: number;
-  crc: number;
-  sha256: string;
-  /** The uncompressed content, kept only for the entry named `keepName` (the zip's go.mod). */
-  content: Buffer | null;
-}
-
 export interface ZipStreamOptions {
   /** Raw name of the one entry whose content is kept (`module@version/go.mod`). */
   keepName: Buffer;

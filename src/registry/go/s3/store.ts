@@ -4,7 +4,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { compareSemver } from '../../../languages/go/module.js';
+import { compareSemver } from '../../../gomod/semver.js';
 import { failpoint } from '../../../util/failpoint.js';
 import { canonicalVersionsOnly, type ModuleStore, type ProxyExt, type StoredFile } from '../backend.js';
 import type { GcPlan, GcVersion } from '../gc.js';

@@ -1,16 +1,15 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import { hash1, type HashedFile } from '../../languages/go/dirhash.js';
-import { collisionChecker, foldKey } from '../../languages/go/fold.js';
-import { MAX_GO_MOD, MAX_LICENSE, MAX_ZIP_FILE } from '../../languages/go/limits.js';
-import { checkFilePath } from '../../languages/go/module.js';
-import { checkEntryEnd, entryDataStart, readCentralDirectory, readEntry, ZipFormatError, type ZipEntry } from './go-archive-zip.js';
-import type { SpeculatedEntry } from './zip-stream.js';
+import { hash1, type HashedFile } from './dirhash.js';
+import { collisionChecker, foldKey } from './fold.js';
+import { MAX_GO_MOD, MAX_LICENSE, MAX_ZIP_FILE } from './limits.js';
+import { checkFilePath } from './module-path.js';
+import { checkEntryEnd, entryDataStart, readCentralDirectory, readEntry, ZipFormatError, type ZipEntry } from './archive-zip.js';
 
 /**
  * Decide an uploaded module zip exactly as `go` does and report the h1 `go` computes:
- * x/mod/zip.CheckZip over the entries Go's archive/zip lists (go-archive-zip.ts), then
+ * x/mod/zip.CheckZip over the entries Go's archive/zip lists (archive-zip.ts), then
  * x/mod/sumdb/dirhash.HashZip, which reads every entry (CRC-checked). Invariants:
  *
  *  1. Accepted ⇔ CheckZip and HashZip both succeed on these bytes (with Debian's x/mod as
@@ -26,13 +25,13 @@ import type { SpeculatedEntry } from './zip-stream.js';
  *     zips, and a server must not inflate a bomb.
  *  4. Entries are read INSPECT_CONCURRENCY at a time (zlib on the thread pool); the verdict
  *     does not depend on which failing entry is noticed first.
- *  5. One pass: what zip-stream.ts recorded while the upload streamed in replaces reading an
+ *  5. One pass: a record taken while the zip streamed in (SpeculatedEntry) replaces reading an
  *     entry back only when the central directory entry would read exactly the recorded
  *     bytes the recorded way (same local header offset and method, compressed size equal to
  *     what the recorded read consumed, same uncompressed size) and then passes Go's
  *     end-of-entry checks (size, data descriptor, CRC) against the central directory. Any
  *     other entry — data descriptors that lie, overlapping or prepended data, ZIP64, or
- *     whatever the scanner could not follow — is read from the staged file as before.
+ *     whatever the recorder could not follow — is read from the file.
  */
 export class ZipRejection extends Error {
   constructor(
@@ -55,7 +54,24 @@ export interface ZipInspection {
   reread: number;
 }
 
-/** What the streaming scanner recorded, by local header offset (zip-stream.ts). */
+/**
+ * What reading one entry produced, recorded by someone who saw the bytes go by (the
+ * registry's upload scanner, src/registry/go/zip-stream.ts), keyed by local header offset.
+ * The record must be a pure function of the bytes from that offset on; invariant 5 decides
+ * whether it may stand in for reading the entry.
+ */
+export interface SpeculatedEntry {
+  headerOffset: number;
+  method: number;
+  /** Compressed bytes that made this entry's data, from the end of its local header. */
+  consumed: number;
+  size: number;
+  crc: number;
+  sha256: string;
+  /** The uncompressed content, kept only for the zip's go.mod. */
+  content: Buffer | null;
+}
+
 export type Speculated = ReadonlyMap<number, SpeculatedEntry>;
 
 /** Entries inflated at once: enough to keep both cores and the thread pool busy. */

@@ -22,7 +22,7 @@ import { createRequire } from 'node:module';
  *    choice never changes the module's hash — only size and time.
  *
  * makePreparer must stay self-contained (no imports, no module-level bindings): its source
- * text is what the worker threads evaluate (zipwriter.ts).
+ * text is what the worker threads evaluate (zip-writer.ts).
  */
 export interface BatchJob {
   id: number;

@@ -2,9 +2,9 @@ import { lstatSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { collisionChecker } from './fold.js';
-import { goVersionAtLeast, parseGoMod } from './gomod.js';
+import { goVersionAtLeast, parseGoMod } from './modfile.js';
 import { MAX_GO_MOD, MAX_LICENSE, MAX_ZIP_FILE } from './limits.js';
-import { checkFilePath } from './module.js';
+import { checkFilePath } from './module-path.js';
 import { sortUtf8 } from './utf8-order.js';
 
 /**

@@ -1,4 +1,4 @@
-import { checkModulePath, fileElemError } from './path.js';
+import { checkModulePath, fileElemError } from './module-path.js';
 
 /**
  * Case escaping of module paths and versions (x/mod module.EscapePath & co): every upper-case

@@ -1,9 +1,10 @@
 import { rm } from 'node:fs/promises';
-import { usageError } from '../../util/errors.js';
+import { usageError } from '../util/errors.js';
 import { hash1, type HashedFile } from './dirhash.js';
-import { selectModuleFiles, type FileSelection } from './modzip-files.js';
-import { checkModulePath, checkPathMajor, canonicalSemver } from './module.js';
-import { writeZip } from './zipwriter.js';
+import { selectModuleFiles, type FileSelection } from './zip-files.js';
+import { checkModulePath, checkPathMajor } from './module-path.js';
+import { canonicalSemver } from './semver.js';
+import { writeZip } from './zip-writer.js';
 
 /**
  * Build the module zip `go` would make for a directory (x/mod/zip.CreateFromDir): same file
@@ -11,7 +12,7 @@ import { writeZip } from './zipwriter.js';
  * h1). Everything is checked before the first byte is written; the zip is streamed to disk
  * (never held in memory) while each file's sha256 is taken from the very bytes zipped, so
  * the returned h1 is the hash of this zip. Entries are prepared (read, hashed, deflated) in
- * batches on worker threads ahead of the writer (zipwriter.ts), so compression uses every
+ * batches on worker threads ahead of the writer (zip-writer.ts), so compression uses every
  * core.
  */
 export interface ModuleZip {

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { usageError } from '../../util/errors.js';
-import { canonicalSemver, pathMajorError, splitPathVersion } from './module.js';
+import { usageError } from '../util/errors.js';
+import { canonicalSemver } from './semver.js';
+import { pathMajorError, splitPathVersion } from './module-path.js';
 
 /**
  * go.mod, read the way the go command reads a dependency's go.mod: golang.org/x/mod/modfile
