@@ -5,6 +5,7 @@ import { hash1, type HashedFile } from './dirhash.js';
 import { collisionChecker, foldKey } from './fold.js';
 import { MAX_GO_MOD, MAX_LICENSE, MAX_ZIP_FILE } from './limits.js';
 import { checkFilePath } from './module-path.js';
+import { goPathClean } from './path-clean.js';
 import { checkEntryEnd, entryDataStart, readCentralDirectory, readEntry, ZipFormatError, type ZipEntry } from './archive-zip.js';
 
 /**
@@ -76,40 +77,6 @@ export type Speculated = ReadonlyMap<number, SpeculatedEntry>;
 
 /** Entries inflated at once: enough to keep both cores and the thread pool busy. */
 export const INSPECT_CONCURRENCY = 8;
-
-/** Go's path.Clean (lexical), for CheckZip's `path.Clean(name) != name` test. */
-export function goPathClean(p: string): string {
-  if (p === '') return '.';
-  const rooted = p[0] === '/';
-  const n = p.length;
-  const out: string[] = [];
-  let r = 0;
-  let dotdot = 0;
-  if (rooted) {
-    out.push('/');
-    r = 1;
-    dotdot = 1;
-  }
-  while (r < n) {
-    if (p[r] === '/') r++;
-    else if (p[r] === '.' && (r + 1 === n || p[r + 1] === '/')) r++;
-    else if (p[r] === '.' && p[r + 1] === '.' && (r + 2 === n || p[r + 2] === '/')) {
-      r += 2;
-      if (out.length > dotdot) {
-        out.pop();
-        while (out.length > dotdot && out[out.length - 1] !== '/') out.pop();
-      } else if (!rooted) {
-        if (out.length > 0) out.push('/');
-        out.push('.', '.');
-        dotdot = out.length;
-      }
-    } else {
-      if ((rooted && out.length !== 1) || (!rooted && out.length !== 0)) out.push('/');
-      for (; r < n && p[r] !== '/'; r++) out.push(p[r]!);
-    }
-  }
-  return out.length === 0 ? '.' : out.join('');
-}
 
 const show = (name: Buffer) => JSON.stringify(name.toString('utf8'));
 

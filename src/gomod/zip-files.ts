@@ -5,6 +5,7 @@ import { collisionChecker } from './fold.js';
 import { goVersionAtLeast, parseGoMod } from './modfile.js';
 import { MAX_GO_MOD, MAX_LICENSE, MAX_ZIP_FILE } from './limits.js';
 import { checkFilePath } from './module-path.js';
+import { uncleanPathError } from './path-clean.js';
 import { sortUtf8 } from './utf8-order.js';
 
 /**
@@ -111,10 +112,6 @@ function listFilesInDir(dir: string, goVersion: string): { files: Listed[]; omit
   return { files, omitted };
 }
 
-function cleanPath(p: string): boolean {
-  return !p.startsWith('/') && p.split('/').every((e) => e !== '' && e !== '.' && e !== '..');
-}
-
 /** x/mod checkFiles over the listed files. Pure given the listing. */
 export function checkFiles(files: Listed[], goVersion: string): Omit<FileSelection, 'goVersion'> {
   const valid: ModuleFile[] = [];
@@ -147,8 +144,9 @@ export function checkFiles(files: Listed[], goVersion: string): Omit<FileSelecti
   let sizeError: string | undefined;
   for (const f of files) {
     const p = f.path;
-    if (!cleanPath(p)) {
-      add(invalid, p, 'file path is not clean');
+    const unclean = uncleanPathError(p);
+    if (unclean) {
+      add(invalid, p, unclean);
       continue;
     }
     if (isVendoredPackage(p, goVersion)) {

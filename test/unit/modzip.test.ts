@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yauzl from 'yauzl';
 import { describe, expect, it } from 'vitest';
 import { buildModuleZip } from '../../src/gomod/zip-create.js';
-import { isVendoredPackage } from '../../src/gomod/zip-files.js';
+import { checkFiles, isVendoredPackage } from '../../src/gomod/zip-files.js';
 import { CliError } from '../../src/util/errors.js';
-import { refCreateZip, refHashZip } from '../helpers/go.js';
+import { goCheckFiles, refCreateZip, refHashZip } from '../helpers/go.js';
 import { invalidGoFixtures, materializeGoFixture, validGoFixtures } from '../helpers/gomod-fixtures.js';
 import { tempDir, scratchDirs } from '../helpers/repo.js';
 
@@ -99,6 +99,24 @@ describe('isVendoredPackage (x/mod, keyed on the go directive)', () => {
     ['novendor/x.go', '1.24', false],
   ] as const)('%s with go %s → %s', (name, v, want) => {
     expect(isVendoredPackage(name, v)).toBe(want);
+  });
+});
+
+describe('file path cleanliness (x/mod path.Clean + path.IsAbs, one rule shared with the zip check)', () => {
+  // A directory walk never yields such paths; a file list can, and x/mod's CheckFiles judges
+  // them in a fixed order: not clean, then not relative, then vendored, then CheckFilePath.
+  // "../vendor/a/b.go" is clean by path.Clean, so x/mod omits it as vendored rather than
+  // refusing it as unclean.
+  it('sorts unclean, rooted and dot-dot paths into valid / omitted / invalid as CheckFiles does', async () => {
+    const names = ['go.mod', 'ok.go', './a.go', '/abs.go', 'a//b.go', 'd/../e.go', 'f/', '../c.go', '../vendor/a/b.go', 'g/./h.go', '..', '.'];
+    const txtar = join(track(tempDir('clean-')), 'files.txtar');
+    writeFileSync(txtar, names.map((n) => `-- ${n} --\nx\n`).join(''));
+    const go = await goCheckFiles(txtar);
+    const ours = checkFiles(names.map((path) => ({ path, abs: '', kind: 'file' as const, size: 2 })), '');
+    const paths = (xs: { path: string }[] | null) => (xs ?? []).map((x) => x.path);
+    expect(ours.valid.map((v) => v.path)).toEqual(go.valid ?? []);
+    expect(paths(ours.omitted)).toEqual(paths(go.omitted));
+    expect(paths(ours.invalid)).toEqual(paths(go.invalid));
   });
 });
 
