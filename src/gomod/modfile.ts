@@ -1,6 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { usageError } from '../util/errors.js';
 import { canonicalSemver } from './semver.js';
 import { pathMajorError, splitPathVersion } from './module-path.js';
 
@@ -403,17 +400,4 @@ export function goVersionAtLeast(v: string, major: number, minor: number): boole
   if (!m) return false;
   const [a, b] = [Number(m[1]), Number(m[2])];
   return a > major || (a === major && b >= minor);
-}
-
-export async function readGoMod(moduleDir: string, label: string): Promise<{ facts: GoModFacts; bytes: Buffer }> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(join(moduleDir, 'go.mod'));
-  } catch {
-    throw usageError(`no go.mod in ${label} (go.modules[].dir)`);
-  }
-  const parsed = parseGoModLax(bytes.toString('utf8'));
-  if (!parsed.ok) throw usageError(`${label}/go.mod is not a go.mod the go command reads: ${parsed.error}`);
-  if (!parsed.module) throw usageError(`${label}/go.mod has no module line`);
-  return { facts: { module: parsed.module, goVersion: parsed.goVersion ?? '' }, bytes };
 }

@@ -7,7 +7,9 @@ import { crc32, createDeflateRaw, constants as zc } from 'node:zlib';
 import { inlinePreparer, makePreparer, type BatchJob, type BatchResult } from './zip-prepare.js';
 
 /**
- * A streaming ZIP writer for module zips, built for throughput on many small files.
+ * A streaming ZIP writer for module zips, built for throughput on many small files. Not a port:
+ * x/mod/zip writes through Go's archive/zip; this writes entries any zip reader (and Go's
+ * archive/zip, zip-check.ts) reads back to the same names and bytes, which is all h1 depends on.
  *
  * Invariants:
  *  - entries are written in the order given; only file entries (no directories), each with

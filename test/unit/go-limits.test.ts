@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkStorable, MAX_NAME_BYTES, MAX_PATH_BYTES, STORAGE_ROOT_RESERVE, VERSION_NAME_RESERVE } from '../../src/gomod/limits.js';
+import { checkStorable, MAX_NAME_BYTES, MAX_PATH_BYTES, STORAGE_ROOT_RESERVE, VERSION_NAME_RESERVE } from '../../src/registry/go/upload-limits.js';
 
 /** Names the storage can hold: 255 bytes per name (as stored, i.e. case-escaped), and a path budget. */
 describe('checkStorable', () => {

@@ -3,7 +3,7 @@ import { reachableTags, repoTopLevel } from '../../snapshot/git.js';
 import type { Snapshot } from '../../snapshot/resolve.js';
 import { usageError } from '../../util/errors.js';
 import type { LanguageContext, VersionPlan } from '../types.js';
-import { readGoMod } from '../../gomod/modfile.js';
+import { readGoMod } from './read-gomod.js';
 import { checkModulePath } from '../../gomod/module-path.js';
 import { GO_OVERRIDE_VAR, goOverrideVersion, goSnapshotVersion } from './version.js';
 
