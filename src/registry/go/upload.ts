@@ -1,4 +1,3 @@
-import busboy from 'busboy';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -18,6 +17,7 @@ import { ZipStreamScanner } from './zip-stream.js';
 import { failpoint } from '../../util/failpoint.js';
 import { noteRequest } from '../log.js';
 import { HttpFailure } from '../errors.js';
+import { receiveMultipart } from '../multipart.js';
 
 /**
  * POST /upload (docs/architecture.md §7.1). The zip streams to a staging file on the storage filesystem
@@ -135,158 +135,80 @@ interface Parts {
 }
 
 /**
- * Stream the multipart body into `staging`. Settles exactly once, and only after every file
- * it opened is closed (so the caller can remove staging): resolves when the body is complete
- * and valid; rejects with an HttpFailure on bad input, or when the request ends early
- * (client abort, short body, a timeout destroying the connection). Every event handler is
- * guarded: a throw inside one becomes a rejection, never an uncaught exception.
+ * Stream the multipart body into `staging` (multipart.ts does the HTTP side and settles once):
+ * the zip to a staging file, read by the one-pass scanner on its way; info and mod into memory.
  */
-function receiveParts(req: IncomingMessage, staging: string, maxZip: number, names: PartNames): Promise<Parts> {
+async function receiveParts(req: IncomingMessage, staging: string, maxZip: number, names: PartNames): Promise<Parts> {
   // Parts named for the other endpoint are just unknown parts here (ignored, never a role).
   const role = (name: string) =>
     name === names.info ? 'info' : name === names.mod ? 'mod' : name === names.zip ? 'zip' : names === UPLOAD_PARTS ? name : `#${name}`;
-  return new Promise((resolve, reject) => {
-    let bb: busboy.Busboy;
-    try {
-      bb = busboy({
-        headers: req.headers,
-        limits: { fileSize: maxZip, fieldSize: MAX_GO_MOD, fields: 16, files: 4, parts: 20 },
-      });
-    } catch (err) {
-      return reject(new HttpFailure(400, `malformed multipart request: ${(err as Error).message}`));
-    }
-    const parts: Parts = { fields: {}, files: {} };
-    const pending: Promise<void>[] = [];
-    const streams = new Set<Readable>();
-    let failure: HttpFailure | null = null;
-    let settled = false;
-    const fail = (f: HttpFailure) => {
-      failure ??= f;
-    };
-    /** Stop reading, close every part stream, settle once all opened files are closed. */
-    const finish = (outcome: HttpFailure) => {
-      if (settled) return;
-      settled = true;
-      outcome = failure ?? outcome;
-      req.unpipe(bb);
-      // Not synchronously: this may run inside busboy's own emit ('limit'), and busboy keeps
-      // using its part stream after that emit returns — destroying it now would make busboy
-      // throw from inside a stream write, which no handler of ours could catch.
-      process.nextTick(() => {
-        for (const s of streams) s.destroy();
-        bb.destroy();
-        void Promise.allSettled(pending).then(() => reject(outcome));
-      });
-    };
-    const guard =
-      <A extends unknown[]>(fn: (...a: A) => void) =>
-      (...a: A) => {
-        try {
-          fn(...a);
-        } catch (err) {
-          finish(new HttpFailure(400, `malformed multipart request: ${(err as Error).message}`));
-        }
+  const parts: Parts = { fields: {}, files: {} };
+  await receiveMultipart(req, {
+    limits: { fileSize: maxZip, fieldSize: MAX_GO_MOD, fields: 16, files: 4, parts: 20 },
+    onField(partName, value, { truncated }) {
+      const name = role(partName);
+      if (truncated) throw new HttpFailure(413, `field ${name} is over the limit (max ${MAX_GO_MOD} bytes)`);
+      if (name === 'mod' || name === 'info') parts.files[name] = Buffer.from(value, 'utf8');
+      else parts.fields[name] = value;
+    },
+    onFile(partName) {
+      const name = role(partName);
+      if (name === 'zip') {
+        if (parts.zip) throw new HttpFailure(400, 'more than one zip part');
+        const path = join(staging, 'upload.zip');
+        parts.zip = { path, size: 0 };
+        return { maxBytes: maxZip, tooLarge: `zip is over the limit of ${maxZip} bytes`, consume: (part) => receiveZip(part, path, parts, maxZip) };
+      }
+      if (name !== 'mod' && name !== 'info') return null;
+      // busboy's per-file limit (maxZip) can be the smaller one.
+      const cap = Math.min(name === 'mod' ? MAX_GO_MOD : MAX_INFO, maxZip);
+      return {
+        maxBytes: cap,
+        tooLarge: `${name} is over the limit of ${cap} bytes`,
+        consume: (part) => collect(part).then((bytes) => void (parts.files[name] = bytes)),
       };
+    },
+  });
+  return parts;
+}
 
-    bb.on(
-      'field',
-      guard((partName: string, value: string, info: busboy.FieldInfo) => {
-        const name = role(partName);
-        if (info.valueTruncated) return fail(new HttpFailure(413, `field ${name} is over the limit (max ${MAX_GO_MOD} bytes)`));
-        if (name === 'mod' || name === 'info') parts.files[name] = Buffer.from(value, 'utf8');
-        else parts.fields[name] = value;
-      }),
-    );
-    bb.on(
-      'file',
-      guard((partName: string, stream: Readable) => {
-        const name = role(partName);
-        streams.add(stream);
-        if (name === 'zip') {
-          if (parts.zip) {
-            stream.resume();
-            return fail(new HttpFailure(400, 'more than one zip part'));
-          }
-          const path = join(staging, 'upload.zip');
-          let size = 0;
-          // The zip is also read as it streams by (one pass: zip-stream.ts); the go.mod
-          // content is kept when module and version came before the zip, as clients send them.
-          const scanner = new ZipStreamScanner({
-            keepName: Buffer.from(`${parts.fields.module ?? ''}@${parts.fields.version ?? ''}/go.mod`, 'utf8'),
-            keepLimit: MAX_GO_MOD,
-            maxUncompressed: maxZip,
-          });
-          const tap = new Transform({
-            transform(chunk: Buffer, _enc, cb) {
-              size += chunk.length;
-              // Pass the bytes on to the file at once; take more when the scanner has room.
-              this.push(chunk);
-              const wait = scanner.feed(chunk);
-              if (wait) wait.then(() => cb(), cb);
-              else cb();
-            },
-          });
-          parts.zip = { path, size: 0 };
-          // Over the limit: stop reading now; the handler answers 413 and lingers only briefly.
-          stream.on('limit', () => finish(new HttpFailure(413, `zip is over the limit of ${maxZip} bytes`)));
-          pending.push(
-            pipeline(stream, tap, createWriteStream(path, { flags: 'wx' }))
-              .then(
-                async () => void (parts.zip = { path, size, speculated: await scanner.finish() }),
-                (err: Error) => fail(new HttpFailure(400, `upload interrupted: ${err.message}`)),
-              )
-              .finally(() => scanner.abort()),
-          );
-          return;
-        }
-        if (name !== 'mod' && name !== 'info') {
-          stream.resume();
-          return;
-        }
-        const cap = Math.min(name === 'mod' ? MAX_GO_MOD : MAX_INFO, maxZip);
-        // busboy's per-file limit (maxZip) can be the smaller one: it truncates and says 'limit'.
-        stream.on('limit', () => finish(new HttpFailure(413, `${name} is over the limit of ${cap} bytes`)));
-        const chunks: Buffer[] = [];
-        let n = 0;
-        stream.on('data', (c: Buffer) => {
-          n += c.length;
-          if (n > cap) return finish(new HttpFailure(413, `${name} is over the limit of ${cap} bytes`));
-          chunks.push(c);
-        });
-        pending.push(
-          new Promise<void>((res) => {
-            stream.on('end', () => {
-              parts.files[name] = Buffer.concat(chunks);
-              res();
-            });
-            stream.on('error', (err) => {
-              fail(new HttpFailure(400, `upload interrupted: ${err.message}`));
-              res();
-            });
-            stream.on('close', () => res());
-          }),
-        );
-      }),
-    );
-    bb.on('partsLimit', () => fail(new HttpFailure(400, 'too many multipart parts')));
-    bb.on('filesLimit', () => fail(new HttpFailure(400, 'too many multipart files')));
-    bb.on('fieldsLimit', () => fail(new HttpFailure(400, 'too many multipart fields')));
-    bb.on('error', (err) => finish(new HttpFailure(400, `malformed multipart request: ${(err as Error).message}`)));
-    bb.on('close', () => {
-      if (settled) return;
-      settled = true;
-      void Promise.allSettled(pending).then(() => (failure ? reject(failure) : resolve(parts)));
-    });
-    // The request ended without its whole body: abort, short body then close, or a timeout.
-    // (`readableEnded`, not `complete`: a body that arrived whole but was destroyed with its
-    // connection before it was read never ends either.)
-    req.on('close', () => {
-      if (!req.readableEnded) finish(new HttpFailure(400, 'the client went away before the upload was complete'));
-    });
-    req.on('error', () => finish(new HttpFailure(400, 'the client went away before the upload was complete')));
-    // It may have gone already, while staging was being created: 'close' will not come again.
-    if (req.destroyed && !req.readableEnded) return finish(new HttpFailure(400, 'the client went away before the upload was complete'));
-    req.pipe(bb);
+/**
+ * The zip goes to its staging file and, in the same pass, through the scanner (zip-stream.ts);
+ * the go.mod content is kept when module and version came before the zip, as clients send them.
+ */
+async function receiveZip(part: Readable, path: string, parts: Parts, maxZip: number): Promise<void> {
+  const scanner = new ZipStreamScanner({
+    keepName: Buffer.from(`${parts.fields.module ?? ''}@${parts.fields.version ?? ''}/go.mod`, 'utf8'),
+    keepLimit: MAX_GO_MOD,
+    maxUncompressed: maxZip,
+  });
+  let size = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      size += chunk.length;
+      // Pass the bytes on to the file at once; take more when the scanner has room.
+      this.push(chunk);
+      const wait = scanner.feed(chunk);
+      if (wait) wait.then(() => cb(), cb);
+      else cb();
+    },
+  });
+  try {
+    await pipeline(part, tap, createWriteStream(path, { flags: 'wx' }));
+    parts.zip = { path, size, speculated: await scanner.finish() };
+  } finally {
+    scanner.abort();
+  }
+}
+
+/** A small part's bytes in memory (its size is capped by the receiver). */
+function collect(part: Readable): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    part.on('data', (c: Buffer) => chunks.push(c));
+    part.on('end', () => resolve(Buffer.concat(chunks)));
+    part.on('error', reject);
+    part.on('close', () => reject(new Error('the part ended early')));
   });
 }
 

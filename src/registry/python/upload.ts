@@ -1,4 +1,3 @@
-import busboy from 'busboy';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -11,6 +10,7 @@ import { failpoint } from '../../util/failpoint.js';
 import { HttpFailure } from '../errors.js';
 import { refuse, secretEquals, sendJson, type Refusal } from '../http.js';
 import { noteRequest } from '../log.js';
+import { receiveMultipart } from '../multipart.js';
 import { checkUploadFilename, normalizePep440, type Filetype } from './filename.js';
 import type { FileMeta, PythonStorage } from './storage.js';
 
@@ -131,81 +131,41 @@ interface Received {
   file?: { path: string; filename: string; sha256: string; size: number };
 }
 
-/** Stream the form: fields into memory, `content` into `<staging>/content` while hashing it. */
-function receive(req: IncomingMessage, staging: string, maxFile: number): Promise<Received> {
-  return new Promise((resolve, reject) => {
-    let bb: busboy.Busboy;
-    try {
-      bb = busboy({ headers: req.headers, limits: { fileSize: maxFile, files: 2, fields: 1000, fieldSize: FIELDS_ALLOWANCE } });
-    } catch (err) {
-      return reject(new HttpFailure(400, `expected multipart/form-data: ${(err as Error).message}`));
-    }
-    const fields: Record<string, string> = {};
-    let file: Received['file'];
-    let writing: Promise<void> | null = null;
-    let failure: HttpFailure | null = null;
-    let settled = false;
-    /** Settle once, after the file write has ended or failed, so staging is removed after it. */
-    const finish = (err?: HttpFailure) => {
-      if (settled) return;
-      settled = true;
-      failure ??= err ?? null;
-      req.unpipe(bb);
-      const done = () => (failure ? reject(failure) : resolve({ fields, file }));
-      void (writing ?? Promise.resolve()).then(done, (e: Error) => {
-        failure ??= new HttpFailure(400, `upload interrupted: ${e.message}`);
-        done();
-      });
-    };
-    /**
-     * Stop reading the form (the caller drains or drops the rest of the body). Busboy emits
-     * 'limit' and 'file' from inside its parser and goes on using the part afterwards:
-     * destroying it there throws out of the parser, so it is destroyed on the next tick.
-     */
-    const abort = (err: HttpFailure) => {
-      failure ??= err;
-      req.unpipe(bb);
-      process.nextTick(() => {
-        bb.destroy();
-        finish();
-      });
-    };
-    bb.on('field', (n, v) => {
+/** Stream the form: fields into memory (the first of repeated ones), `content` into `<staging>/content` while hashing it. */
+async function receive(req: IncomingMessage, staging: string, maxFile: number): Promise<Received> {
+  const fields: Record<string, string> = {};
+  let file: Received['file'];
+  let seen = false;
+  await receiveMultipart(req, {
+    // Twine may send a second file (gpg_signature), which is not stored.
+    limits: { fileSize: maxFile, files: 2, fields: 1000, fieldSize: FIELDS_ALLOWANCE },
+    onField(n, v) {
       // Repeated fields (classifiers…) do not matter for storage; keep the first.
       if (!(n in fields)) fields[n] = v;
-    });
-    bb.on('file', (n, stream, info) => {
-      if (n !== 'content' || writing) {
-        stream.resume();
-        return;
-      }
-      const filename = info.filename ?? '';
-      if (!filename) return abort(new HttpFailure(400, 'the content part has no file name'));
+    },
+    onFile(n, { filename }) {
+      if (n !== 'content' || seen) return null;
+      seen = true;
+      if (!filename) throw new HttpFailure(400, 'the content part has no file name');
       const path = join(staging, 'content');
-      const h = createHash('sha256');
-      let size = 0;
-      stream.on('limit', () => abort(new HttpFailure(413, `file is over the limit of ${maxFile} bytes`)));
-      writing = pipeline(
-        stream,
-        new Transform({
-          transform(chunk: Buffer, _enc, cb) {
-            h.update(chunk);
-            size += chunk.length;
-            cb(null, chunk);
-          },
-        }),
-        createWriteStream(path),
-      ).then(() => {
-        file = { path, filename, sha256: h.digest('hex'), size };
-      });
-      writing.catch(() => {});
-    });
-    bb.on('error', (e) => abort(new HttpFailure(400, `malformed multipart request: ${(e as Error).message}`)));
-    bb.on('close', () => finish());
-    // A client that goes away mid-body: busboy would wait for the rest forever.
-    req.on('close', () => {
-      if (!req.complete) abort(new HttpFailure(400, 'the client closed the connection before the upload was complete'));
-    });
-    req.pipe(bb);
+      return {
+        maxBytes: maxFile,
+        tooLarge: `file is over the limit of ${maxFile} bytes`,
+        async consume(part) {
+          const h = createHash('sha256');
+          let size = 0;
+          const hashing = new Transform({
+            transform(chunk: Buffer, _enc, cb) {
+              h.update(chunk);
+              size += chunk.length;
+              cb(null, chunk);
+            },
+          });
+          await pipeline(part, hashing, createWriteStream(path));
+          file = { path, filename, sha256: h.digest('hex'), size };
+        },
+      };
+    },
   });
+  return { fields, file };
 }
