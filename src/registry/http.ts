@@ -1,7 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { HttpFailure } from './errors.js';
 
-/** Small helpers shared by the registry's handlers. */
+/**
+ * The HTTP plumbing every registry handler shares. One rule for error bodies: every refusal is
+ * the JSON `{ "error", "detail"? }` (sendError, refuse, sendFailure), except "not found" on the
+ * read routes, which is text/plain (sendNotFound) because go falls through to its next proxy
+ * only on a 404/410 with a text body; pip reads nothing but the status there.
+ */
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const data = JSON.stringify(body) + '\n';
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) });
@@ -78,6 +84,15 @@ export async function refuse(req: IncomingMessage, res: ServerResponse, r: Refus
   res.write(data);
   await drain(req, linger.bytes, linger.ms);
   res.end();
+}
+
+/**
+ * Answer a request its handler refused with an HttpFailure: after the whole body, a plain JSON
+ * error; mid-body (a part over a limit, a broken multipart body), `refuse` with its lingering close.
+ */
+export async function sendFailure(req: IncomingMessage, res: ServerResponse, f: HttpFailure): Promise<void> {
+  if (!req.complete) return refuse(req, res, { status: f.status, error: f.message, detail: f.detail });
+  sendError(res, f.status, f.message, f.detail);
 }
 
 /**

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { PassThrough, type Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
+import { normalizeProjectName } from '../../pypa/index.js';
 import { failure } from '../../util/errors.js';
 import { requestWithRetry, type RetryOptions } from '../../util/http.js';
 import type { BuiltDist } from './build.js';
@@ -108,7 +109,7 @@ export async function servedSha256(indexUrl: string, name: string, filename: str
 
 export async function indexFiles(indexUrl: string, name: string): Promise<{ filename: string; sha256: string; url: string }[]> {
   const { fetch } = await import('undici');
-  const norm = name.toLowerCase().replace(/[-_.]+/g, '-');
+  const norm = normalizeProjectName(name);
   const page = `${indexUrl.replace(/\/+$/, '')}/${norm}/`;
   const res = await fetch(page, { headers: { accept: 'application/vnd.pypi.simple.v1+json, text/html;q=0.1' } });
   const text = await res.text();

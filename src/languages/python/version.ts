@@ -1,5 +1,6 @@
 import * as pep440 from '@renovatebot/pep440';
 import type { Snapshot } from '../../snapshot/resolve.js';
+import { isValidProjectName } from '../../pypa/index.js';
 import { usageError } from '../../util/errors.js';
 
 /**
@@ -45,21 +46,13 @@ export function pythonOverrideVersion(value: string): string {
   return clean;
 }
 
-/** PEP 503 name normalization. */
-export function normalizeDistName(name: string): string {
-  return name.toLowerCase().replace(/[-_.]+/g, '-');
-}
-
-// PEP 508's name rule (the one packaging's Requirement parser and PyPI apply): letters,
-// digits and . _ -, starting and ending with a letter or digit.
-const PEP508_NAME = /^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$/i;
 
 /**
  * Is (name, version) a distribution pip can be pinned to with `name==version`? null when
  * yes, else why not. What every reader of a python state record checks (see languages/package-rules.ts).
  */
 export function validatePythonPackage(name: string, version: string): string | null {
-  if (!PEP508_NAME.test(name)) return `${JSON.stringify(name)} is not a valid Python distribution name (PEP 508: letters, digits, . _ -)`;
+  if (!isValidProjectName(name)) return `${JSON.stringify(name)} is not a valid Python distribution name (PEP 508: letters, digits, . _ -)`;
   if (pep440.valid(version) === null) return `${JSON.stringify(version)} is not a valid PEP 440 version for ${name}`;
   return null;
 }

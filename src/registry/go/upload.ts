@@ -10,7 +10,7 @@ import { MAX_GO_MOD, MAX_ZIP_FILE } from '../../gomod/limits.js';
 import { checkStorable, MAX_INFO } from './upload-limits.js';
 import { canonicalSemver, isValidSemver } from '../../gomod/semver.js';
 import { checkModulePath, checkPathMajor } from '../../gomod/module-path.js';
-import { bearerToken, refuse, secretEquals, sendError, sendJson, type Refusal } from '../http.js';
+import { bearerToken, refuse, secretEquals, sendFailure, sendJson, type Refusal } from '../http.js';
 import type { StoreResult, VersionFiles } from './storage.js';
 import { inspectModuleZip, ZipRejection, type Speculated } from '../../gomod/zip-check.js';
 import { ZipStreamScanner } from './zip-stream.js';
@@ -95,7 +95,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, op
   // ends without a commit (abort, short body, timeout) rejects receiveParts, so its staging
   // goes as soon as the connection does.
   const staging = await opts.storage.newStaging();
-  let answer: { status: number; body?: Record<string, unknown>; error?: string; detail?: string };
+  let answer: { status: number; body: Record<string, unknown> } | HttpFailure;
   try {
     const parts = await receiveParts(req, staging, maxZip, opts.athensSave ? ATHENS_SAVE_PARTS : UPLOAD_PARTS);
     if (opts.athensSave) Object.assign(parts.fields, opts.athensSave);
@@ -103,23 +103,22 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, op
     failpoint('upload:received');
     const result = await validateAndStore(parts, opts, maxZip);
     opts.log?.(`upload ${parts.fields.module}@${parts.fields.version}: ${result.status === 201 ? 'stored' : 'identical'} ${result.body.h1}`);
-    answer = { status: result.status, body: result.body };
+    answer = result;
   } catch (err) {
     if (err instanceof HttpFailure) {
       opts.log?.(`upload rejected (${err.status}): ${err.message}`);
-      answer = { status: err.status, error: scrub(err.message, opts.storage.root ?? ''), detail: err.detail && scrub(err.detail, opts.storage.root ?? '') };
+      const root = opts.storage.root ?? '';
+      answer = new HttpFailure(err.status, scrub(err.message, root), err.detail && scrub(err.detail, root));
     } else {
       // Internal failures carry file system paths: they go to the log, not to the client.
       opts.log?.(`upload failed: ${(err as Error).stack ?? err}`);
-      answer = { status: 500, error: 'internal error', detail: 'see the registry log' };
+      answer = new HttpFailure(500, 'internal error', 'see the registry log');
     }
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
-  if (answer.body) return sendJson(res, answer.status, answer.body);
-  // Rejected mid-body (a part over a limit, a broken multipart): answer now, then linger.
-  if (!req.complete) return refuse(req, res, { status: answer.status, error: answer.error ?? 'error', detail: answer.detail });
-  sendError(res, answer.status, answer.error ?? 'error', answer.detail);
+  if (answer instanceof HttpFailure) return sendFailure(req, res, answer);
+  sendJson(res, answer.status, answer.body);
 }
 
 /** Error texts may quote paths under the storage root; clients see them relative to it. */

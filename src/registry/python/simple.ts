@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { normalizeDistName } from '../../languages/python/version.js';
+import { isValidProjectName, normalizeProjectName } from '../../pypa/index.js';
 import { sendNotFound } from '../http.js';
 import type { FileMeta, PythonStorage } from './storage.js';
 
@@ -13,7 +13,6 @@ import type { FileMeta, PythonStorage } from './storage.js';
  */
 const JSON_TYPE = 'application/vnd.pypi.simple.v1+json';
 const HTML_TYPE = 'application/vnd.pypi.simple.v1+html';
-const PROJECT_NAME = /^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$/i;
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -55,7 +54,7 @@ async function simpleIndex(req: IncomingMessage, res: ServerResponse, url: URL, 
 }
 
 async function projectPage(req: IncomingMessage, res: ServerResponse, url: URL, name: string, storage: PythonStorage): Promise<void> {
-  const norm = normalizeDistName(name);
+  const norm = normalizeProjectName(name);
   if (norm !== name) return redirect(res, `../${norm}/${url.search}`);
   const files = await storage.files(norm);
   if (!files.length) return sendNotFound(res, `no project named ${name}`);
@@ -82,7 +81,7 @@ async function projectPage(req: IncomingMessage, res: ServerResponse, url: URL, 
 }
 
 async function serveFile(req: IncomingMessage, res: ServerResponse, norm: string, filename: string, storage: PythonStorage): Promise<void> {
-  const found = normalizeDistName(norm) === norm ? await storage.committedFile(norm, filename) : null;
+  const found = normalizeProjectName(norm) === norm ? await storage.committedFile(norm, filename) : null;
   if (!found) return sendNotFound(res, `no file ${filename}`);
   res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': found.size });
   if (req.method === 'HEAD') return void res.end();
@@ -97,7 +96,7 @@ export async function handleRead(req: IncomingMessage, res: ServerResponse, path
   let m = /^\/simple\/([^/]+)(\/?)$/.exec(path);
   if (m) {
     const name = decode(m[1]!);
-    if (name === null || !PROJECT_NAME.test(name)) return sendNotFound(res, 'no such project');
+    if (name === null || !isValidProjectName(name)) return sendNotFound(res, 'no such project');
     if (!m[2]) return redirect(res, `${m[1]}/`);
     return projectPage(req, res, url, name, storage);
   }

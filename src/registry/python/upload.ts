@@ -5,13 +5,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { normalizeDistName } from '../../languages/python/version.js';
+import { isValidProjectName, normalizePep440, normalizeProjectName } from '../../pypa/index.js';
 import { failpoint } from '../../util/failpoint.js';
 import { HttpFailure } from '../errors.js';
-import { refuse, secretEquals, sendJson, type Refusal } from '../http.js';
+import { refuse, secretEquals, sendFailure, sendJson, type Refusal } from '../http.js';
 import { noteRequest } from '../log.js';
 import { receiveMultipart } from '../multipart.js';
-import { checkUploadFilename, normalizePep440, type Filetype } from './filename.js';
+import { checkUploadFilename, type Filetype } from './filename.js';
 import type { FileMeta, PythonStorage } from './storage.js';
 
 /**
@@ -33,7 +33,6 @@ export interface UploadConfig {
 const REQUIRED = [':action', 'protocol_version', 'name', 'version', 'filetype', 'pyversion', 'metadata_version', 'sha256_digest'] as const;
 /** Form fields besides the file: metadata, description, classifiers… */
 const FIELDS_ALLOWANCE = 1 << 20;
-const PROJECT_NAME = /^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$/i;
 
 export const isUploadRoute = (method: string | undefined, path: string) => method === 'POST' && (path === '/' || path === '/legacy' || path === '/legacy/');
 
@@ -47,11 +46,8 @@ function credentialsOk(req: IncomingMessage, c: UploadConfig): boolean {
   return secretEquals(decoded.slice(0, i), c.username ?? '') && secretEquals(decoded.slice(i + 1), c.password ?? '');
 }
 
-/** A Refusal with the response headers it needs (`www-authenticate` on a 401). */
-export type UploadRefusal = Refusal & { headers?: Record<string, string> };
-
 /** What can be refused from the request head: wrong credentials, a declared body over the limit. */
-export function preflightUpload(req: IncomingMessage, c: UploadConfig): UploadRefusal | null {
+export function preflightUpload(req: IncomingMessage, c: UploadConfig): Refusal | null {
   if (!credentialsOk(req, c)) {
     return { status: 401, error: 'unauthorized', detail: 'send HTTP Basic credentials (TWINE_USERNAME/TWINE_PASSWORD)', headers: { 'www-authenticate': 'Basic realm="ameide-pkg"' } };
   }
@@ -91,7 +87,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, c:
   // twine prints the HTTP reason phrase, not the body: as PyPI does, the reason carries the
   // message. Only visible ASCII fits a status line.
   res.statusMessage = f.message.replace(/[^\x20-\x7e]/g, '?').slice(0, 300);
-  return refuse(req, res, { status: f.status, error: f.message, detail: f.detail });
+  return sendFailure(req, res, f);
 }
 
 async function receiveAndStore(req: IncomingMessage, staging: string, c: UploadConfig): Promise<{ status: 'created' | 'identical'; meta: FileMeta }> {
@@ -107,7 +103,7 @@ async function receiveAndStore(req: IncomingMessage, staging: string, c: UploadC
   const filetype = fields.filetype!;
   if (filetype !== 'bdist_wheel' && filetype !== 'sdist') throw new HttpFailure(400, `unsupported filetype ${JSON.stringify(filetype)} (bdist_wheel or sdist)`);
   const name = fields.name!;
-  if (!PROJECT_NAME.test(name)) throw new HttpFailure(400, `invalid project name ${JSON.stringify(name)}`);
+  if (!isValidProjectName(name)) throw new HttpFailure(400, `invalid project name ${JSON.stringify(name)}`);
   const wrongName = checkUploadFilename(file!.filename, { project: name, version: fields.version!, filetype: filetype as Filetype });
   if (wrongName) throw new HttpFailure(400, wrongName);
   const digest = fields.sha256_digest!.toLowerCase();
@@ -121,7 +117,7 @@ async function receiveAndStore(req: IncomingMessage, staging: string, c: UploadC
     uploadedAt: new Date().toISOString(),
     size: file!.size,
   };
-  const r = await c.storage.store(normalizeDistName(name), meta, file!.path);
+  const r = await c.storage.store(normalizeProjectName(name), meta, file!.path);
   if (r.status === 'conflict') throw new HttpFailure(409, `${meta.filename} already exists with different content (sha256 ${r.existing.sha256}); file names are never reused`);
   return { status: r.status, meta };
 }
