@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError, EXIT } from '../util/errors.js';
 
 /**
@@ -76,8 +77,6 @@ export function kubeError(err: unknown, verb: string, target: KubeTarget, name?:
   const detail = typeof netCode === 'string' ? netCode : (e?.message ?? String(err));
   return new CliError(`kube: cannot reach the API server ${target.server} (context "${target.context}"): ${detail} — check KUBECONFIG / the current context`, EXIT.failure);
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface ConnectOptions {
   namespaceFlag?: string;

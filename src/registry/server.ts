@@ -1,6 +1,7 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DiskModuleStore, type ModuleStore } from './go/backend.js';
 import { externalPreflight, handleExternal, isExternalRequest, redactExternalPath } from './go/external.js';
 import { createReadApi, parseProxyPath, type ReadApi } from './go/read-api.js';
@@ -302,7 +303,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
       clearTimeout(cutOff);
       exposed?.close();
       // Handlers of cut-off requests clean up their staging; give them a moment, not forever.
-      await Promise.race([Promise.allSettled([...inflight]), new Promise((r) => setTimeout(r, 5_000).unref())]);
+      await Promise.race([Promise.allSettled([...inflight]), sleep(5_000, undefined, { ref: false })]);
     })();
     return closed;
   };

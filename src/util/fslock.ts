@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { failpoint } from './failpoint.js';
 import { pidAlive } from './owner.js';
 
@@ -60,8 +61,6 @@ async function readOwner(lockDir: string): Promise<Owner | null> {
     return null;
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** In-process queue per lock path, so waiters in one process do not poll each other. */
 const local = new Map<string, Promise<unknown>>();

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * HTTP with retry for registry clients. Transient failures — connection refused/reset, socket
@@ -47,8 +48,6 @@ export class HttpError extends Error {
     super(message);
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function requestWithRetry(
   url: string,

@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
 import type * as S3 from '@aws-sdk/client-s3';
 
@@ -107,7 +108,7 @@ export class S3Objects {
         if (ifAbsent && status(err) === 412) return false;
         // 409 ConditionalRequestConflict: another conditional write to the key is in flight.
         if (ifAbsent && status(err) === 409 && attempt < 5) {
-          await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
+          await sleep(50 * (attempt + 1));
           continue;
         }
         throw err;
