@@ -138,6 +138,21 @@ describe('Python index: an upload must match its file name', () => {
     expect(projectFiles(store)).toEqual([]);
   });
 
+  it('the shared multipart receiver: too many files, or a content part without a file name, is a 400 naming it; nothing stored', async () => {
+    const many = form(bytes, 'rtpkg-1.4-py3-none-any.whl');
+    many.append('gpg_signature', new Blob([Buffer.from('sig')]), 'x.asc');
+    many.append('extra', new Blob([Buffer.from('x')]), 'x.bin');
+    const r = await post(url, many);
+    expect([r.status, r.body.error]).toEqual([400, 'too many multipart files']);
+    const unnamed = form(bytes, 'rtpkg-1.4-py3-none-any.whl');
+    unnamed.delete('content');
+    unnamed.append('content', new Blob([bytes]), '');
+    const u = await post(url, unnamed);
+    expect(u.status).toBe(400);
+    expect(u.body.error).toMatch(/content part has no file name|missing field\(s\): content/);
+    expect(projectFiles(store)).toEqual([]);
+  });
+
   it('stores matching names (versions compared as PEP 440); identical re-upload 200, other bytes 409', async () => {
     const first = await post(url, form(bytes, 'RtPkg-1.4.0-py3-none-any.whl', { version: '1.4' }));
     expect(first.status).toBe(200);
