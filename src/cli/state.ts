@@ -1,11 +1,12 @@
 import { relative } from 'node:path';
 import { Option, type Command } from 'commander';
 import { selectLanguages } from '../config/load.js';
-import type { Config, LanguageId } from '../config/schema.js';
-import { CliError, EXIT } from '../util/errors.js';
+import type { LanguageId } from '../config/schema.js';
+import { openConfigMaps } from '../kube/open.js';
+import { EXIT } from '../util/errors.js';
 import { table } from '../util/log.js';
 import { langOption } from './options.js';
-import { action, commandContext, withConfig, type CommandContext } from './context.js';
+import { action, commandContext, withConfig } from './context.js';
 
 interface StateFlags {
   lang: string;
@@ -16,22 +17,12 @@ interface StateFlags {
 
 const namespaceOption = () => new Option('--namespace <ns>', 'namespace of the state ConfigMaps (default: config "namespace", then the kube context)');
 
-/** Open the cluster the way kubectl would; a clear exit-2 error when none is configured. */
-export async function openConfigMaps(ctx: CommandContext, config: Config, namespaceFlag?: string) {
-  const { detectKubeConfig } = await import('../kube/access.js');
-  if (!detectKubeConfig(ctx.env)) {
-    throw new CliError('kube: no cluster configured (no KUBECONFIG, ~/.kube/config, or in-cluster service account) — set KUBECONFIG', EXIT.usage);
-  }
-  const { connectConfigMaps } = await import('../kube/configmaps.js');
-  return connectConfigMaps({ namespaceFlag, configNamespace: config.namespace });
-}
-
 /** What push and sync share: config, languages, the cluster. */
 async function stateRun(opts: StateFlags, command: Command) {
   const ctx = commandContext(command);
   const { config } = await withConfig(ctx);
   const languages = selectLanguages(config, opts.lang);
-  const client = await openConfigMaps(ctx, config, opts.namespace);
+  const client = await openConfigMaps({ env: ctx.env, namespaceFlag: opts.namespace, configNamespace: config.namespace });
   return { ctx, client, run: { root: ctx.root, config, languages, client, dryRun: Boolean(opts.dryRun) } };
 }
 
@@ -125,7 +116,7 @@ get, create, patch on configmaps).`,
           const byId = new Map(langs.map((l) => [l.id, l]));
           served = (language, record) => byId.get(language)!.served({ root: ctx.root, config, env: ctx.env, out: ctx.out }, record);
         }
-        const client = await openConfigMaps(ctx, config, opts.namespace);
+        const client = await openConfigMaps({ env: ctx.env, namespaceFlag: opts.namespace, configNamespace: config.namespace });
         const { checkState } = await import('../state/check.js');
         const results = await checkState({ root: ctx.root, config, languages, client, served });
         const findings = results.flatMap((r) => r.findings);

@@ -1,36 +1,11 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { selectLanguages } from '../config/load.js';
-import type { Config, LanguageId } from '../config/schema.js';
+import type { LanguageId } from '../config/schema.js';
 import { planners } from '../languages/plan.js';
-import { resolveSnapshot } from '../snapshot/resolve.js';
 import { table } from '../util/log.js';
 import { langOption } from './options.js';
 import { action, commandContext, withConfig } from './context.js';
-
-export function snapshotOptions(cmd: Command): Command {
-  return cmd
-    .option('--timestamp <YYYYMMDDHHMMSS>', 'use this UTC timestamp instead of the commit/current time')
-    .addOption(new Option('--time-source <source>', 'commit time of HEAD or the current time').choices(['commit', 'now']))
-    .option('--allow-dirty', 'allow uncommitted changes (versions then use the current time)');
-}
-
-export interface SnapshotFlags {
-  timestamp?: string;
-  timeSource?: 'commit' | 'now';
-  allowDirty?: boolean;
-  lang?: string;
-}
-
-/** The one place CLI flags + config become the run's snapshot. */
-export function snapshotFromFlags(root: string, env: NodeJS.ProcessEnv, opts: SnapshotFlags, config: Config) {
-  return resolveSnapshot({
-    cwd: root,
-    env,
-    timestamp: opts.timestamp,
-    timeSource: opts.timeSource ?? config.timeSource,
-    allowDirty: Boolean(opts.allowDirty),
-  });
-}
+import { snapshotFromFlags, snapshotOptions, type SnapshotFlags } from './snapshot-options.js';
 
 export function registerVersion(program: Command): void {
   const cmd = program

@@ -7,7 +7,9 @@ import { loadConfig } from '../config/load.js';
 import { configuredLanguages } from '../config/load.js';
 import type { LanguageId } from '../config/schema.js';
 import { loadLanguage } from '../languages/registry.js';
-import { runPublish, type LanguageRun } from '../publish/run.js';
+import { publishPipeline } from '../publish/pipeline.js';
+import { pushErrors, type PublishReport } from '../publish/report.js';
+import type { LanguageRun } from '../publish/run.js';
 import { resolveSnapshot, type Snapshot } from '../snapshot/resolve.js';
 import type { Output } from '../util/log.js';
 import { childEnv } from '../util/child-env.js';
@@ -19,12 +21,16 @@ import type { DevStack } from './stack.js';
  * `dev --example`: publish the bundled example monorepo (a temp git copy of
  * fixtures/example) to the dev stack, smoke it, then install it with each real client.
  * A language whose build tool is missing is reported as skipped with the install command.
+ * Publishing is the same pipeline `publish` runs (../publish/pipeline.ts): state is recorded,
+ * and pushed only if a cluster is configured (normally none on a dev machine).
  */
 export interface ExampleResult {
   ok: boolean;
   repo: string;
   snapshot: Snapshot;
   runs: LanguageRun[];
+  /** The publish pipeline's whole report (runs, push, exit code). */
+  report: PublishReport;
   skipped: { language: LanguageId; reason: string }[];
   consumers: ConsumerResult[];
   stateFiles: Record<string, string>;
@@ -94,7 +100,10 @@ export async function runExample(stack: DevStack, out: Output, opts: { keepRepo?
     out.info(`example: ${repo} at ${snapshot.gitSha}, snapshot ${snapshot.timestamp}`);
     const withGo = await onPath('go');
     if (!withGo) out.warn(`go: the real go is not installed, Go smoke checks the GOPROXY protocol only (${INSTALL_HINTS.go})`);
-    const runs = await runPublish({ root: repo, config, env, out, snapshot, languages, dryRun: false, smoke: true, smokeOptions: { withGo } });
+    // No step summary: `npm run demo` in CI never added a publish table to the job summary.
+    const report = await publishPipeline({ root: repo, config, env, out, snapshot, languages, dryRun: false, smoke: true, smokeOptions: { withGo }, stepSummary: false });
+    for (const line of pushErrors(report)) out.error(line);
+    const { runs } = report;
     const consumers: ConsumerResult[] = [];
     const stateFiles: Record<string, string> = {};
     for (const r of runs) {
@@ -104,8 +113,8 @@ export async function runExample(stack: DevStack, out: Output, opts: { keepRepo?
       if (c.skipped) out.warn(`${r.language} consumer: ${c.skipped}`);
       consumers.push(c);
     }
-    const ok = runs.every((r) => r.ok) && consumers.every((c) => c.ok);
-    return { ok, repo, snapshot, runs, skipped, consumers, stateFiles };
+    const ok = report.ok && consumers.every((c) => c.ok);
+    return { ok, repo, snapshot, runs, report, skipped, consumers, stateFiles };
   } finally {
     if (!opts.keepRepo) await rm(repo, { recursive: true, force: true });
   }
