@@ -99,7 +99,7 @@ describe('publish report: --json document', () => {
 
   it('a push that could not start shows as {error} on every recorded language', () => {
     const report = buildReport({ dryRun: false, smoke: true, snapshot, runs: [goOk()], push: pushed({ go: { error: 'kube: no current cluster' } }, 'kube: no current cluster') });
-    expect(JSON.stringify(publishJson(report, root).languages.go.push)).toBe('{"error":"kube: no current cluster"}');
+    expect(JSON.stringify(publishJson(report, root).languages.go!.push)).toBe('{"error":"kube: no current cluster"}');
     const none = buildReport({ dryRun: false, smoke: true, snapshot, runs: [goOk()], push: skipped('no-cluster') });
     expect('push' in JSON.parse(JSON.stringify(publishJson(none, root))).languages.go).toBe(false);
   });
