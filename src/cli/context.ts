@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { configSchema } from '../languages/index.js';
 import { CliError, EXIT, errorMessage } from '../util/errors.js';
 import { colorEnabled, Output } from '../util/log.js';
 
@@ -30,7 +31,7 @@ export function commandContext(cmd: Command): CommandContext {
 }
 
 export async function withConfig(ctx: CommandContext): Promise<LoadedConfig> {
-  return loadConfig(ctx.root);
+  return loadConfig(ctx.root, configSchema());
 }
 
 /**

@@ -14,19 +14,15 @@ interface DevFlags extends StorageFlags {
   host: string;
 }
 
-/** GONOSUMDB patterns: the hosts of the repo's Go modules (their paths are private). */
-async function goPatterns(root: string): Promise<string[]> {
-  if (!existsSync(join(root, CONFIG_FILE))) return [];
+/** What the repo's languages add to the stack's environment for their consumers (GONOSUMDB…). */
+async function consumerEnv(root: string): Promise<Record<string, string>> {
+  if (!existsSync(join(root, CONFIG_FILE))) return {};
   const { loadConfig } = await import('../config/load.js');
-  const { readFile } = await import('node:fs/promises');
-  const { parseGoMod } = await import('../gomod/modfile.js');
-  const { config } = await loadConfig(root);
-  const hosts = new Set<string>();
-  for (const m of config.go?.modules ?? []) {
-    const path = parseGoMod(await readFile(join(root, m.dir, 'go.mod'), 'utf8').catch(() => '')).module;
-    if (path) hosts.add(path.split('/')[0]!);
-  }
-  return [...hosts];
+  const { configSchema, configuredLanguages } = await import('../languages/index.js');
+  const { config } = await loadConfig(root, configSchema());
+  const env: Record<string, string> = {};
+  for (const l of configuredLanguages(config)) Object.assign(env, await l.devEnv(root, config[l.id]));
+  return env;
 }
 
 export function registerDev(program: Command): void {
@@ -63,11 +59,11 @@ checkout of this repository has it.
             throw usageError('dev --example needs a checkout of the ameide-pkg repository (fixtures/example is not in the npm package) — run it from a clone, or run `ameide-pkg dev` without --example');
           }
         }
-        const patterns = await goPatterns(exampleRoot ?? ctx.root);
+        const extraEnv = await consumerEnv(exampleRoot ?? ctx.root);
         const s3 = opts.storage !== undefined && /^s3:\/\//i.test(opts.storage);
         const goStore = s3 ? await openStore(opts.storage!, opts, (p) => resolve(p), (line) => ctx.out.info(line)) : undefined;
         const storage = s3 ? undefined : opts.storage && resolve(opts.storage);
-        const stack = await startDevStack({ storage, host: opts.host, goPrivatePatterns: patterns, goStore });
+        const stack = await startDevStack({ storage, host: opts.host, consumerEnv: extraEnv, goStore });
         let code: number = EXIT.ok;
         let closed = false;
         const shutdown = async () => {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { selectLanguages } from '../config/load.js';
+import { selectLanguages } from '../languages/index.js';
 import { EXIT } from '../util/errors.js';
 import { table } from '../util/log.js';
 import { langOption } from './options.js';

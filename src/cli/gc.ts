@@ -5,6 +5,7 @@ import { EXIT, usageError } from '../util/errors.js';
 import { formatBytes, table } from '../util/log.js';
 import { action, commandContext } from './context.js';
 import { addS3Options, openStore, type StorageFlags } from './storage-options.js';
+import { MODULE_STORE_LANGUAGE } from '../registry/go/language.js';
 
 interface GcFlags extends StorageFlags {
   orphanGrace?: string;
@@ -20,15 +21,19 @@ interface GcFlags extends StorageFlags {
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
+/** gc collects the one storage ameide-pkg's own server keeps: Go modules (registry/go). */
+const GC_LANGUAGE = MODULE_STORE_LANGUAGE;
+
 /** module → versions named by state records (files or dumped ConfigMap values). */
 async function pinnedFrom(files: string[]): Promise<Map<string, Set<string>>> {
   const { parseState } = await import('../state/files.js');
+  const { recordRules } = await import('../languages/index.js');
   const pinned = new Map<string, Set<string>>();
   for (const f of files) {
     const text = await readFile(f, 'utf8').catch((err: Error) => {
       throw usageError(`--keep-file ${f}: ${err.message}`);
     });
-    const parsed = parseState(text);
+    const parsed = parseState(text, recordRules());
     if (!parsed.ok) throw usageError(`--keep-file ${f} is ${parsed.reason}; refusing to collect garbage without knowing what is pinned`);
     for (const p of parsed.record.packages) {
       const set = pinned.get(p.name) ?? new Set<string>();
@@ -60,7 +65,7 @@ export function registerGc(program: Command): void {
   const gc = program
     .command('gc')
     .description('remove old Go pseudo-versions from the registry storage (both layouts, under the uploader\'s lock)')
-    .option('--lang <lang>', 'language (only go has a storage ameide-pkg manages)', 'go')
+    .option('--lang <lang>', 'language whose registry storage to collect (the Go modules `registry serve` keeps)', GC_LANGUAGE)
     .requiredOption('--storage <dir|s3://bucket[/prefix]>', 'registry storage (as given to `registry serve --storage`)')
     .option('--goproxy-root <dir>', 'the GOPROXY @v tree, when `registry serve` keeps it outside the storage root')
     .option('--orphan-grace <age>', 'S3: remove .zip/.mod left without a .info by crashed uploads once older than this', '1h')
@@ -75,7 +80,7 @@ export function registerGc(program: Command): void {
     .action(
       action(async (opts: GcFlags, command: Command) => {
         const ctx = commandContext(command);
-        if (opts.lang !== 'go') throw usageError(`gc --lang ${opts.lang}: only go is supported (npm and Python registries have their own retention)`);
+        if (opts.lang !== GC_LANGUAGE) throw usageError(`gc --lang ${opts.lang}: only ${GC_LANGUAGE} is supported (npm and Python registries have their own retention)`);
         const keep = Number(opts.keep);
         if (!Number.isInteger(keep) || keep < 0) throw usageError(`--keep must be a non-negative integer (got "${opts.keep}")`);
         const { parseDuration } = await import('../registry/go/gc.js');

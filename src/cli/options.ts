@@ -1,4 +1,5 @@
 import { Option } from 'commander';
+import { languageIds } from '../languages/index.js';
 
-/** `--lang ts|python|go|all` (default all), the same on every command that takes it. */
-export const langOption = () => new Option('--lang <lang>', 'language').choices(['ts', 'python', 'go', 'all']).default('all');
+/** `--lang <id>|all` (default all), the same on every command that takes it; the ids come from the table. */
+export const langOption = () => new Option('--lang <lang>', 'language').choices([...languageIds(), 'all']).default('all');

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { selectLanguages } from '../config/load.js';
+import type { EnvSpec } from '../config/env.js';
+import { languages as allLanguages, selectLanguages } from '../languages/index.js';
 import type { PublishStage } from '../publish/run.js';
 import { table } from '../util/log.js';
 import type { LiveBlock } from '../util/live.js';
-import { onPath } from '../util/path.js';
 import { langOption } from './options.js';
 import { action, commandContext, withConfig } from './context.js';
 import { snapshotFromFlags, snapshotOptions, type SnapshotFlags } from './snapshot-options.js';
@@ -11,11 +11,18 @@ import { snapshotFromFlags, snapshotOptions, type SnapshotFlags } from './snapsh
 interface PublishFlags extends SnapshotFlags {
   dryRun?: boolean;
   smoke?: boolean;
-  withGo?: boolean;
-  withPip?: boolean;
-  upstreamProbe?: string;
   push?: boolean;
   namespace?: string;
+  /** Each language's own smoke flags (`--with-go`, …), picked by that language. */
+  [languageFlag: string]: unknown;
+}
+
+/** `go      GO_REGISTRY_URL, GO_REGISTRY_TOKEN (optional); smoke: GOPROXY` — one line per language. */
+function environmentHelp(): string {
+  const names = (spec: EnvSpec) => spec.map((v) => (v.required ? v.name : `${v.name} (optional)`)).join(', ');
+  return allLanguages()
+    .map((l) => `  ${l.id.padEnd(8)}${names(l.publishEnv)}${l.smokeEnv.length ? `; smoke: ${names(l.smokeEnv)}` : ''}`)
+    .join('\n');
 }
 
 export function registerPublish(program: Command): void {
@@ -24,20 +31,17 @@ export function registerPublish(program: Command): void {
     .description('publish snapshot builds, smoke-test them through the consumer path, then record state')
     .addOption(langOption())
     .option('--dry-run', 'build artifacts and print what would be published; upload and write nothing')
-    .option('--no-smoke', 'skip the smoke step (state is still only written after a successful publish)')
-    .option('--with-go', 'smoke Go modules with the real `go mod download` too (default when go is on PATH)')
-    .option('--no-with-go', 'do not run the real go during smoke')
-    .option('--upstream-probe <module@version>', 'Go smoke: fetch this upstream module twice through the proxy')
+    .option('--no-smoke', 'skip the smoke step (state is still only written after a successful publish)');
+  for (const f of allLanguages().flatMap((l) => l.smokeFlags)) cmd.option(f.flags, f.description, f.defaultValue);
+  cmd
     .option('--push', 'push state to the ConfigMaps after writing it; fail if no cluster is configured')
     .option('--no-push', 'do not push state to Kubernetes (default: push when a kubeconfig is found)')
     .option('--namespace <ns>', 'namespace of the state ConfigMaps (default: config "namespace", then the kube context)')
     .addHelpText(
       'after',
-      `
+      () => `
 Environment (all missing names are reported at once, exit 2):
-  go      GO_REGISTRY_URL, GO_REGISTRY_TOKEN (optional), GO_MODULE_PATH (optional); smoke: GOPROXY
-  ts      NPM_REGISTRY_URL, NPM_TOKEN
-  python  TWINE_REPOSITORY_URL, TWINE_USERNAME, TWINE_PASSWORD; smoke: PIP_INDEX_URL
+${environmentHelp()}
   kube    KUBECONFIG / ~/.kube/config / in-cluster: state is pushed to the ConfigMaps after it is written
 Exit codes: 0 all published · 1 a language (or its state push) failed, the others still complete · 2 usage/config.`,
     );
@@ -45,13 +49,11 @@ Exit codes: 0 all published · 1 a language (or its state push) failed, the othe
     action(async (opts: PublishFlags, command: Command) => {
       const ctx = commandContext(command);
       const { config } = await withConfig(ctx);
-      const ids = selectLanguages(config, opts.lang);
-      const { loadLanguage } = await import('../languages/registry.js');
+      const languages = selectLanguages(config, opts.lang);
+      const ids = languages.map((l) => l.id);
       const { publishPipeline } = await import('../publish/pipeline.js');
       const report = await import('../publish/report.js');
-      const languages = await Promise.all(ids.map(loadLanguage));
       const dryRun = Boolean(opts.dryRun);
-      const withGo = opts.withGo ?? (await onPath('go'));
       // On a terminal: one live line per language; elsewhere (CI, --json, a pipe) the plain
       // lines the languages print are the whole story, as before.
       let live: LiveBlock<PublishStage> | undefined;
@@ -64,7 +66,7 @@ Exit codes: 0 all published · 1 a language (or its state push) failed, the othe
           languages,
           dryRun,
           smoke: opts.smoke !== false,
-          smokeOptions: { withGo, upstreamProbe: opts.upstreamProbe, withPip: opts.withPip },
+          smokeFlags: opts,
           push: opts.push,
           namespace: opts.namespace,
           // Resolved once the usage checks passed; the block starts with the run itself.

@@ -1,7 +1,6 @@
 import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { selectLanguages } from '../config/load.js';
-import type { LanguageId } from '../config/schema.js';
+import { contextFor, languages, recordRules, selectLanguages } from '../languages/index.js';
 import { EXIT, usageError } from '../util/errors.js';
 import { table } from '../util/log.js';
 import { langOption } from './options.js';
@@ -20,30 +19,27 @@ export function registerSmoke(program: Command): void {
     .addOption(langOption())
     .option('--state <file>', 'state record to check (with a single --lang; default: the local state file)')
     .option('--no-install', 'only ask the registries; do not install with the real clients')
-    .addHelpText('after', '\nUses the read-side env: GOPROXY, NPM_REGISTRY_URL, PIP_INDEX_URL. Exit 1 when a check fails.')
+    .addHelpText('after', () => `\nUses the read-side env: ${[...new Set(languages().flatMap((l) => l.smokeEnv.filter((v) => v.required).map((v) => v.name)))].join(', ')}. Exit 1 when a check fails.`)
     .action(
       action(async (opts: SmokeFlags, command: Command) => {
         const ctx = commandContext(command);
         const { config } = await withConfig(ctx);
-        const ids = selectLanguages(config, opts.lang);
-        if (opts.state && ids.length !== 1) throw usageError('--state needs a single --lang');
-        const { loadLanguage } = await import('../languages/registry.js');
+        const langs = selectLanguages(config, opts.lang);
+        if (opts.state && langs.length !== 1) throw usageError('--state needs a single --lang');
         const { checkEnvAll } = await import('../config/env.js');
         const { readState, stateFilePath } = await import('../state/files.js');
-        const { CONSUMERS } = await import('../dev/consumers.js');
-        const langs = await Promise.all(ids.map(loadLanguage));
         checkEnvAll(langs.map((l) => ({ spec: l.smokeEnv, context: `${l.id} smoke` })), ctx.env);
         const rows: string[][] = [];
         const results: Record<string, unknown>[] = [];
         let failed = 0;
         for (const lang of langs) {
           const path = opts.state ? resolve(ctx.root, opts.state) : stateFilePath(ctx.root, config, lang.id);
-          const record = await readState(path, lang.id as LanguageId).catch((err: Error) => {
+          const record = await readState(path, recordRules(), lang.id).catch((err: Error) => {
             throw usageError(err.message);
           });
           if (!record) throw usageError(`no state file ${relative(ctx.root, path)}: publish first or run \`ameide-pkg state sync\``);
-          const served = await lang.served({ root: ctx.root, config, env: ctx.env, out: ctx.out }, record);
-          const consumer = opts.install === false ? undefined : await CONSUMERS[lang.id](record, ctx.env as Record<string, string>);
+          const served = await lang.served(contextFor(lang, { root: ctx.root, config, env: ctx.env, out: ctx.out }), record);
+          const consumer = opts.install === false ? undefined : await lang.consume(record, ctx.env);
           const ok = served.every((c) => c.ok) && (consumer?.ok ?? true);
           if (!ok) failed++;
           for (const c of served) rows.push([lang.id, c.name, c.ok ? 'ok' : 'FAILED', c.detail ?? '']);

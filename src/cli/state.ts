@@ -1,7 +1,8 @@
 import { relative } from 'node:path';
 import { Option, type Command } from 'commander';
-import { selectLanguages } from '../config/load.js';
-import type { LanguageId } from '../config/schema.js';
+import { contextFor, languages as allLanguages, recordRules, selectLanguages } from '../languages/index.js';
+import type { LanguageId, SmokeCheck } from '../model/packages.js';
+import type { StateRecord } from '../model/record.js';
 import { openConfigMaps } from '../kube/open.js';
 import { EXIT } from '../util/errors.js';
 import { table } from '../util/log.js';
@@ -15,15 +16,20 @@ interface StateFlags {
   registry?: boolean;
 }
 
+/** The variables of every language's read path (GOPROXY, NPM_REGISTRY_URL, …), for help texts. */
+export function readSideVariables(): string {
+  return [...new Set(allLanguages().flatMap((l) => l.smokeEnv.filter((v) => v.required).map((v) => v.name)))].join(', ');
+}
+
 const namespaceOption = () => new Option('--namespace <ns>', 'namespace of the state ConfigMaps (default: config "namespace", then the kube context)');
 
 /** What push and sync share: config, languages, the cluster. */
 async function stateRun(opts: StateFlags, command: Command) {
   const ctx = commandContext(command);
   const { config } = await withConfig(ctx);
-  const languages = selectLanguages(config, opts.lang);
+  const languages = selectLanguages(config, opts.lang).map((l) => l.id);
   const client = await openConfigMaps({ env: ctx.env, namespaceFlag: opts.namespace, configNamespace: config.namespace });
-  return { ctx, client, run: { root: ctx.root, config, languages, client, dryRun: Boolean(opts.dryRun) } };
+  return { ctx, client, run: { root: ctx.root, config, languages, rules: recordRules(), client, dryRun: Boolean(opts.dryRun) } };
 }
 
 export function registerState(program: Command): void {
@@ -34,8 +40,8 @@ export function registerState(program: Command): void {
       'after',
       `
 Each language owns ONE key of one ConfigMap (ameide-pkg.config.json "state"; defaults:
-ts → ts-packages-state/ts.json, python → python-packages-state/python.json,
-go → go-packages-state/ameide-sdk-go.json). Writes are JSON merge patches of that key only.
+${allLanguages().map((l) => `${l.id} → ${l.config.state.configMap}/${l.config.state.key}`).join(', ')}).
+Writes are JSON merge patches of that key only.
 Cluster access: KUBECONFIG, ~/.kube/config, or the in-cluster service account (needs
 get, create, patch on configmaps).`,
     );
@@ -100,25 +106,26 @@ get, create, patch on configmaps).`,
     .description('report drift: missing ConfigMap/key, invalid values, local ≠ cluster, versions no longer served')
     .addOption(langOption())
     .addOption(namespaceOption())
-    .option('--registry', "also ask each registry whether the recorded versions are still served (uses GOPROXY, NPM_REGISTRY_URL, PIP_INDEX_URL)")
+    .option('--registry', `also ask each registry whether the recorded versions are still served (uses ${readSideVariables()})`)
     .addHelpText('after', '\nExit codes: 0 clean · 3 drift found · 1 cluster unreachable/forbidden · 2 usage. `--json` gives one report for alerting.')
     .action(
       action(async (opts: StateFlags, command: Command) => {
         const ctx = commandContext(command);
         const { config } = await withConfig(ctx);
-        const languages = selectLanguages(config, opts.lang);
-        let served: ((language: LanguageId, record: import('../state/schema.js').StateRecord) => Promise<import('../languages/types.js').SmokeCheck[]>) | undefined;
+        const langs = selectLanguages(config, opts.lang);
+        let served: ((language: LanguageId, record: StateRecord) => Promise<SmokeCheck[]>) | undefined;
         if (opts.registry) {
-          const { loadLanguage } = await import('../languages/registry.js');
           const { checkEnvAll } = await import('../config/env.js');
-          const langs = await Promise.all(languages.map(loadLanguage));
           checkEnvAll(langs.map((l) => ({ spec: l.smokeEnv, context: `${l.id} state check --registry` })), ctx.env);
-          const byId = new Map(langs.map((l) => [l.id, l]));
-          served = (language, record) => byId.get(language)!.served({ root: ctx.root, config, env: ctx.env, out: ctx.out }, record);
+          const base = { root: ctx.root, config, env: ctx.env, out: ctx.out };
+          served = (language, record) => {
+            const l = langs.find((x) => x.id === language)!;
+            return l.served(contextFor(l, base), record);
+          };
         }
         const client = await openConfigMaps({ env: ctx.env, namespaceFlag: opts.namespace, configNamespace: config.namespace });
         const { checkState } = await import('../state/check.js');
-        const results = await checkState({ root: ctx.root, config, languages, client, served });
+        const results = await checkState({ root: ctx.root, config, languages: langs.map((l) => l.id), rules: recordRules(), client, served });
         const findings = results.flatMap((r) => r.findings);
         if (ctx.json) {
           ctx.out.json({

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { selectLanguages } from '../config/load.js';
-import type { LanguageId } from '../config/schema.js';
-import { planners } from '../languages/plan.js';
+import { contextFor, selectLanguages } from '../languages/index.js';
+import type { LanguageId } from '../model/packages.js';
 import { table } from '../util/log.js';
 import { langOption } from './options.js';
 import { action, commandContext, withConfig } from './context.js';
@@ -18,8 +17,8 @@ export function registerVersion(program: Command): void {
       const { config } = await withConfig(ctx);
       const langs = selectLanguages(config, opts.lang);
       const snapshot = await snapshotFromFlags(ctx.root, ctx.env, opts, config);
-      const lctx = { root: ctx.root, config, env: ctx.env, out: ctx.out };
-      const plans = await Promise.all(langs.map((l) => planners[l](lctx, snapshot)));
+      const base = { root: ctx.root, config, env: ctx.env, out: ctx.out };
+      const plans = await Promise.all(langs.map((l) => l.plan(contextFor(l, base), snapshot)));
       const versions: Partial<Record<LanguageId, Record<string, string>>> = {};
       for (const p of plans) versions[p.language] = Object.fromEntries(p.packages.map((x) => [x.name, x.version]));
       if (ctx.json) {

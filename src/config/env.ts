@@ -5,54 +5,44 @@ import { usageError } from '../util/errors.js';
  * an error, and all missing/invalid names are reported in ONE message so a CI run needs one
  * round-trip to fix them (seed principle: "scripts must fail if required variables are missing").
  */
-export type EnvKind = 'url' | 'text' | 'module-path' | 'go-proxy';
+/**
+ * How a value is checked: `url` (http or https), `text` (anything non-empty), or a language's
+ * own check (a Go module path, a GOPROXY list) that returns why a value is refused.
+ */
+export type EnvKind = 'url' | 'text' | ((value: string) => string | undefined);
 
 export interface EnvVar {
-  name: string;
-  kind: EnvKind;
-  required: boolean;
+  readonly name: string;
+  readonly kind: EnvKind;
+  readonly required: boolean;
   /** Shown in errors and `doctor`: what the variable is for. */
-  purpose: string;
-  secret?: boolean;
+  readonly purpose: string;
+  readonly secret?: boolean;
 }
 
 export type EnvSpec = readonly EnvVar[];
 
+/**
+ * The values `readEnv` returns for a spec declared `as const`: a required variable is a
+ * string (readEnv threw otherwise), an optional one may be undefined.
+ */
+export type EnvValues<S extends EnvSpec> = {
+  readonly [V in S[number] as V['name']]: V extends { required: true } ? string : string | undefined;
+};
+
 function invalidReason(kind: EnvKind, value: string): string | undefined {
-  switch (kind) {
-    case 'url': {
-      try {
-        const u = new URL(value);
-        if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'must be an http(s) URL';
-      } catch {
-        return 'must be an http(s) URL';
-      }
-      return undefined;
-    }
-    case 'go-proxy': {
-      const first = firstProxy(value);
-      if (first === 'direct' || first === 'off' || first === '') return 'first entry must be a proxy URL (not direct/off)';
-      try {
-        const u = new URL(first);
-        if (!['http:', 'https:', 'file:'].includes(u.protocol)) return 'first entry must be an http(s) or file URL';
-      } catch {
-        return 'first entry must be a URL';
-      }
-      return undefined;
-    }
-    case 'module-path':
-      return /^[a-z0-9.-]+\.[a-z0-9.-]+(\/[^/\s]+)*$/.test(value) ? undefined : 'must be a Go module path';
-    case 'text':
-      return undefined;
+  if (typeof kind === 'function') return kind(value);
+  if (kind === 'text') return undefined;
+  try {
+    const u = new URL(value);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'must be an http(s) URL';
+  } catch {
+    return 'must be an http(s) URL';
   }
+  return undefined;
 }
 
-/** GOPROXY's first entry, without a trailing slash: where consumers read modules first. */
-export function firstProxy(goproxy: string): string {
-  return (goproxy.split(/[,|]/)[0] ?? '').trim().replace(/\/+$/, '');
-}
-
-export function readEnv(spec: EnvSpec, env: NodeJS.ProcessEnv, context: string): Record<string, string | undefined> {
+export function readEnv<S extends EnvSpec>(spec: S, env: NodeJS.ProcessEnv, context: string): EnvValues<S> {
   const missing: string[] = [];
   const invalid: string[] = [];
   const out: Record<string, string | undefined> = {};
@@ -73,7 +63,7 @@ export function readEnv(spec: EnvSpec, env: NodeJS.ProcessEnv, context: string):
     if (invalid.length) parts.push(`invalid: ${invalid.join('; ')}`);
     throw usageError(`${parts.join('; ')} (see README "Environment")`);
   }
-  return out;
+  return out as EnvValues<S>;
 }
 
 /** Check several specs and report every problem across all of them at once. */
@@ -88,27 +78,3 @@ export function checkEnvAll(specs: { spec: EnvSpec; context: string }[], env: No
   }
   if (messages.length) throw usageError(`${messages.join('; ')} (see README "Environment")`);
 }
-
-export const GO_PUBLISH_ENV: EnvSpec = [
-  { name: 'GO_REGISTRY_URL', kind: 'url', required: true, purpose: 'module uploader base URL (POST /upload)' },
-  { name: 'GO_REGISTRY_TOKEN', kind: 'text', required: false, purpose: 'bearer token for the uploader', secret: true },
-  { name: 'GO_MODULE_PATH', kind: 'module-path', required: false, purpose: "must equal go.mod's module line" },
-];
-export const GO_SMOKE_ENV: EnvSpec = [
-  { name: 'GOPROXY', kind: 'go-proxy', required: true, purpose: 'proxy consumers read modules through' },
-];
-export const TS_PUBLISH_ENV: EnvSpec = [
-  { name: 'NPM_REGISTRY_URL', kind: 'url', required: true, purpose: 'npm registry to publish to' },
-  { name: 'NPM_TOKEN', kind: 'text', required: true, purpose: 'npm auth token', secret: true },
-];
-export const TS_SMOKE_ENV: EnvSpec = [
-  { name: 'NPM_REGISTRY_URL', kind: 'url', required: true, purpose: 'npm registry consumers read from' },
-];
-export const PYTHON_PUBLISH_ENV: EnvSpec = [
-  { name: 'TWINE_REPOSITORY_URL', kind: 'url', required: true, purpose: 'upload endpoint (legacy PyPI API)' },
-  { name: 'TWINE_USERNAME', kind: 'text', required: true, purpose: 'index user' },
-  { name: 'TWINE_PASSWORD', kind: 'text', required: true, purpose: 'index password or token', secret: true },
-];
-export const PYTHON_SMOKE_ENV: EnvSpec = [
-  { name: 'PIP_INDEX_URL', kind: 'url', required: true, purpose: 'simple index consumers install from' },
-];

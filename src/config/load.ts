@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type * as z from 'zod/mini';
 import { usageError } from '../util/errors.js';
-import { CONFIG_FILE, ConfigSchema, type Config, type LanguageId } from './schema.js';
+import { CONFIG_FILE, type Config } from './schema.js';
 import { formatIssues } from './issues.js';
 
 export interface LoadedConfig {
@@ -10,7 +11,8 @@ export interface LoadedConfig {
   config: Config;
 }
 
-export async function loadConfig(root: string): Promise<LoadedConfig> {
+/** Read and validate `ameide-pkg.config.json` against `schema` (languages/index.ts builds it). */
+export async function loadConfig(root: string, schema: z.ZodMiniType): Promise<LoadedConfig> {
   const path = join(root, CONFIG_FILE);
   let text: string;
   try {
@@ -27,27 +29,9 @@ export async function loadConfig(root: string): Promise<LoadedConfig> {
   } catch (err) {
     throw usageError(`${path} is not valid JSON: ${(err as Error).message}`);
   }
-  const parsed = ConfigSchema.safeParse(raw);
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     throw usageError(`${path} is invalid: ${formatIssues(parsed.error.issues).join('; ')}`);
   }
-  return { root, path, config: parsed.data };
-}
-
-/** The languages a config publishes, in a stable order. */
-export function configuredLanguages(config: Config): LanguageId[] {
-  return (['ts', 'python', 'go'] as const).filter((l) => config[l] !== undefined);
-}
-
-/** `--lang` → the languages to act on; `all` means every configured one. */
-export function selectLanguages(config: Config, lang: string | undefined): LanguageId[] {
-  const configured = configuredLanguages(config);
-  if (lang === undefined || lang === 'all') return configured;
-  if (lang !== 'ts' && lang !== 'python' && lang !== 'go') {
-    throw usageError(`--lang must be one of ts, python, go, all (got "${lang}")`);
-  }
-  if (!configured.includes(lang)) {
-    throw usageError(`--lang ${lang}: ${CONFIG_FILE} has no "${lang}" section`);
-  }
-  return [lang];
+  return { root, path, config: parsed.data as Config };
 }

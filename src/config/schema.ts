@@ -1,92 +1,86 @@
 import * as z from 'zod/mini';
+import type { LanguageId } from '../model/packages.js';
 
 /**
  * `ameide-pkg.config.json`: the checked-in half of the configuration (the other half is
  * the environment, see env.ts). Architecture constants — state file names, ConfigMap names
  * and keys — live here, never in code, so a repo can rename them without a release.
  *
+ * This file holds the part every language shares. Each language brings its own section
+ * (`"ts": {…}`, `"go": {…}`) and its state defaults; `configSchema` puts them together in
+ * table order (languages/index.ts), so a new language adds its section without an edit here.
+ *
  * zod/mini rather than classic zod: every command validates the config, and classic zod
  * alone costs more start-up time than the whole `version` command is allowed.
  */
 
-export const LANGUAGE_IDS = ['ts', 'python', 'go'] as const;
-export type LanguageId = (typeof LANGUAGE_IDS)[number];
+export const pattern = (re: RegExp, what: string) => z.string().check(z.regex(re, `must be ${what}`));
 
-const pattern = (re: RegExp, what: string) => z.string().check(z.regex(re, `must be ${what}`));
+/** Where one language's state record lives: its local file and its ConfigMap key. */
+export interface StateMapping {
+  file: string;
+  configMap: string;
+  key: string;
+}
 
-const stateMapping = z.strictObject({
+const stateMappingSchema = z.strictObject({
   file: pattern(/^[A-Za-z0-9._-]+\.json$/, 'a plain file name ending in .json'),
   configMap: pattern(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a Kubernetes object name'),
   key: pattern(/^[-._a-zA-Z0-9]+$/, 'a ConfigMap data key'),
 });
 
-export const DEFAULT_STATE = {
-  ts: { file: 'ts.json', configMap: 'ts-packages-state', key: 'ts.json' },
-  python: { file: 'python.json', configMap: 'python-packages-state', key: 'python.json' },
-  go: { file: 'go.json', configMap: 'go-packages-state', key: 'ameide-sdk-go.json' },
-} as const;
+export const distTag = pattern(/^[a-z][a-z0-9-]*$/, 'an npm dist-tag (lower-case, not a version)');
 
-const distTag = pattern(/^[a-z][a-z0-9-]*$/, 'an npm dist-tag (lower-case, not a version)');
-
-const relPath = z
+/** A path inside the repository: relative, never through "..". */
+export const relPath = z
   .string()
   .check(
     z.minLength(1),
     z.refine((p: string) => !p.startsWith('/') && !p.split('/').includes('..'), 'must be a path inside the repository'),
   );
 
-export const TsConfigSchema = z.strictObject({
-  /** Package directories or globs (`packages/*`); default: the root package.json workspaces. */
-  packages: z.optional(z.array(relPath)),
-  /** Only packages in this scope are published. */
-  scope: z._default(pattern(/^@[a-z0-9-~][a-z0-9-._~]*$/, 'an npm scope like @ameide'), '@ameide'),
-  distTag: z.optional(distTag),
-});
+/** What a language contributes to the config: its section's schema and its state defaults. */
+export interface ConfigSection {
+  id: LanguageId;
+  schema: z.ZodMiniType;
+  state: StateMapping;
+}
 
-export const PythonPackageSchema = z.strictObject({
-  /** Directory holding pyproject.toml. */
-  dir: relPath,
-  /** File (relative to dir) that defines BASE_VERSION. */
-  versionFile: relPath,
-});
+/** The whole config schema for these languages (table order is the key order). */
+export function configSchema(sections: readonly ConfigSection[]) {
+  const defaults = () => Object.fromEntries(sections.map((s) => [s.id, { ...s.state }]));
+  return z.strictObject({
+    $schema: z.optional(z.string()),
+    stateDir: z._default(relPath, 'tmp/tilt-packages'),
+    timeSource: z.optional(z.enum(['commit', 'now'])),
+    distTag: z._default(distTag, 'dev'),
+    namespace: z.optional(pattern(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a Kubernetes namespace name')),
+    state: z._default(z.strictObject(Object.fromEntries(sections.map((s) => [s.id, z._default(stateMappingSchema, { ...s.state })]))), defaults()),
+    ...Object.fromEntries(sections.map((s) => [s.id, z.optional(s.schema)])),
+  });
+}
 
-export const PythonConfigSchema = z.strictObject({
-  packages: z.array(PythonPackageSchema).check(z.minLength(1)),
-  /** false drops `+g<sha>` for indexes that reject PEP 440 local labels. */
-  localVersion: z._default(z.boolean(), true),
-  /** Interpreter with the `build` module; default: probe python3 candidates. */
-  interpreter: z.optional(z.string()),
-  /** Build command run in the staged package dir; `{python}` and `{outdir}` are substituted. */
-  buildCommand: z.optional(z.array(z.string()).check(z.minLength(1))),
-});
+/**
+ * A parsed config. The shared keys are typed here; each language's section is reached only
+ * through that language (it is `LanguageContext.section`, typed by the language's own schema).
+ */
+export interface Config {
+  $schema?: string;
+  stateDir: string;
+  timeSource?: 'commit' | 'now';
+  /** npm dist-tag snapshots are published under (the ts section may override it). */
+  distTag: string;
+  namespace?: string;
+  state: Readonly<Record<LanguageId, StateMapping>>;
+  readonly [section: string]: unknown;
+}
 
-export const GoConfigSchema = z.strictObject({
-  modules: z.array(z.strictObject({ dir: relPath })).check(z.minLength(1)),
-  /** `pseudo`: v0.0.0-<ts>-<sha>. `tags`: Go's rules from the newest reachable vX.Y.Z tag. */
-  goBase: z._default(z.enum(['pseudo', 'tags']), 'pseudo'),
-});
-
-export const ConfigSchema = z.strictObject({
-  $schema: z.optional(z.string()),
-  stateDir: z._default(relPath, 'tmp/tilt-packages'),
-  timeSource: z.optional(z.enum(['commit', 'now'])),
-  distTag: z._default(distTag, 'dev'),
-  namespace: z.optional(pattern(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a Kubernetes namespace name')),
-  state: z._default(
-    z.strictObject({
-      ts: z._default(stateMapping, { ...DEFAULT_STATE.ts }),
-      python: z._default(stateMapping, { ...DEFAULT_STATE.python }),
-      go: z._default(stateMapping, { ...DEFAULT_STATE.go }),
-    }),
-    { ts: { ...DEFAULT_STATE.ts }, python: { ...DEFAULT_STATE.python }, go: { ...DEFAULT_STATE.go } },
-  ),
-  ts: z.optional(TsConfigSchema),
-  python: z.optional(PythonConfigSchema),
-  go: z.optional(GoConfigSchema),
-});
-
-export type Config = z.output<typeof ConfigSchema>;
-export type ConfigInput = z.input<typeof ConfigSchema>;
+/** Where a language's record lives (the schema gives every table language a mapping). */
+export function stateMapping(config: Config, language: LanguageId): StateMapping {
+  const m = config.state[language];
+  if (!m) throw new Error(`internal: no state mapping for language "${language}"`);
+  return m;
+}
 
 export const CONFIG_FILE = 'ameide-pkg.config.json';
 export const CONFIG_SCHEMA_FILE = 'schema/ameide-pkg.config.schema.json';

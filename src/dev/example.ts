@@ -4,25 +4,24 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/load.js';
-import { configuredLanguages } from '../config/load.js';
-import type { LanguageId } from '../config/schema.js';
-import { loadLanguage } from '../languages/registry.js';
+import type { Config } from '../config/schema.js';
+import { configSchema, configuredLanguages } from '../languages/index.js';
+import type { ConsumerResult, Language } from '../languages/types.js';
+import type { LanguageId } from '../model/packages.js';
 import { publishPipeline } from '../publish/pipeline.js';
 import { pushErrors, type PublishReport } from '../publish/report.js';
 import type { LanguageRun } from '../publish/run.js';
 import { resolveSnapshot, type Snapshot } from '../snapshot/resolve.js';
 import type { Output } from '../util/log.js';
 import { childEnv } from '../util/child-env.js';
-import { onPath } from '../util/path.js';
-import { CONSUMERS, INSTALL_HINTS, type ConsumerResult } from './consumers.js';
 import type { DevStack } from './stack.js';
 
 /**
  * `dev --example`: publish the bundled example monorepo (a temp git copy of
  * fixtures/example) to the dev stack, smoke it, then install it with each real client.
  * A language whose build tool is missing is reported as skipped with the install command.
- * Publishing is the same pipeline `publish` runs (../publish/pipeline.ts): state is recorded,
- * and pushed only if a cluster is configured (normally none on a dev machine).
+ * Publishing is the same pipeline `publish` runs (../publish/pipeline.ts): state is recorded
+ * locally and never pushed (see runExample).
  */
 export interface ExampleResult {
   ok: boolean;
@@ -71,45 +70,40 @@ export async function copyExample(): Promise<string> {
   return repo;
 }
 
-/** Languages whose build tooling is absent, with the exact install command. */
-export async function missingToolchains(languages: LanguageId[], configuredPython?: string): Promise<{ language: LanguageId; reason: string }[]> {
-  const out: { language: LanguageId; reason: string }[] = [];
-  if (languages.includes('python')) {
-    const { findBuildInterpreter } = await import('../languages/python/build.js');
-    try {
-      await findBuildInterpreter(configuredPython);
-    } catch {
-      out.push({ language: 'python', reason: `no Python with the "build" module: ${INSTALL_HINTS.pythonBuild}` });
-    }
-  }
-  if (languages.includes('ts') && !(await onPath('npm'))) out.push({ language: 'ts', reason: 'npm is not on PATH: install Node.js with npm' });
-  return out;
+/** What each language's build tooling lacks here: `missing` skips the language, `degraded` warns. */
+export async function checkToolchains(languages: Language[], config: Config) {
+  const found = await Promise.all(languages.map(async (l) => ({ language: l.id, ...(await l.toolchain(config[l.id])) })));
+  return {
+    skipped: found.flatMap((t) => (t.missing ? [{ language: t.language, reason: t.missing }] : [])),
+    degraded: found.flatMap((t) => (t.degraded && !t.missing ? [{ language: t.language, reason: t.degraded }] : [])),
+  };
 }
 
 export async function runExample(stack: DevStack, out: Output, opts: { keepRepo?: boolean } = {}): Promise<ExampleResult> {
   const repo = await copyExample();
   try {
-    const { config } = await loadConfig(repo);
+    const { config } = await loadConfig(repo, configSchema());
     const env = { ...process.env, ...stack.env, ...stack.secrets };
     const all = configuredLanguages(config);
-    const skipped = await missingToolchains(all, config.python?.interpreter);
+    const { skipped, degraded } = await checkToolchains(all, config);
     for (const s of skipped) out.warn(`${s.language}: skipped — ${s.reason}`);
-    const ids = all.filter((l) => !skipped.some((s) => s.language === l));
-    const languages = await Promise.all(ids.map(loadLanguage));
+    const languages = all.filter((l) => !skipped.some((s) => s.language === l.id));
     const snapshot = await resolveSnapshot({ cwd: repo, env, allowDirty: false });
     out.info(`example: ${repo} at ${snapshot.gitSha}, snapshot ${snapshot.timestamp}`);
-    const withGo = await onPath('go');
-    if (!withGo) out.warn(`go: the real go is not installed, Go smoke checks the GOPROXY protocol only (${INSTALL_HINTS.go})`);
+    for (const d of degraded) out.warn(`${d.language}: ${d.reason}`);
+    // Never a push: the records name this machine's 127.0.0.1 registries, and a developer's
+    // kubeconfig points at a shared cluster whose ConfigMaps Tilt and Helm deploy from.
     // No step summary: `npm run demo` in CI never added a publish table to the job summary.
-    const report = await publishPipeline({ root: repo, config, env, out, snapshot, languages, dryRun: false, smoke: true, smokeOptions: { withGo }, stepSummary: false });
+    const report = await publishPipeline({ root: repo, config, env, out, snapshot, languages, dryRun: false, smoke: true, smokeFlags: {}, push: false, stepSummary: false });
     for (const line of pushErrors(report)) out.error(line);
     const { runs } = report;
     const consumers: ConsumerResult[] = [];
     const stateFiles: Record<string, string> = {};
-    for (const r of runs) {
+    for (const [i, r] of runs.entries()) {
       if (!r.ok || !r.record || !r.stateFile) continue;
       stateFiles[r.language] = await readFile(r.stateFile, 'utf8');
-      const c = await CONSUMERS[r.language](r.record, stack.env);
+      // One run per language, in the order given.
+      const c = await languages[i]!.consume(r.record, stack.env);
       if (c.skipped) out.warn(`${r.language} consumer: ${c.skipped}`);
       consumers.push(c);
     }

@@ -18,8 +18,8 @@ export interface DevStackOptions {
   /** Keep registry contents here across runs; default: a temp dir removed on close. */
   storage?: string;
   host?: string;
-  /** Module path patterns for GONOSUMDB (the SDK modules' hosts). */
-  goPrivatePatterns?: string[];
+  /** Variables the languages add for their consumers (`Language.devEnv`: GONOSUMDB for the SDK's hosts). */
+  consumerEnv?: Record<string, string>;
   /** Go modules in this store (e.g. an S3 bucket) instead of <storage>/go. */
   goStore?: ModuleStore;
 }
@@ -70,7 +70,7 @@ export async function startDevStack(o: DevStackOptions = {}): Promise<DevStack> 
       TWINE_REPOSITORY_URL: `${urls.pypi}/`,
       PIP_INDEX_URL: `${urls.pypi}/simple/`,
     };
-    if (o.goPrivatePatterns?.length) env.GONOSUMDB = o.goPrivatePatterns.join(',');
+    Object.assign(env, o.consumerEnv);
     const secrets = { NPM_TOKEN: token, TWINE_USERNAME: DEV_USER, TWINE_PASSWORD: pyPassword };
     const secretsFile = join(storage, 'credentials.env');
     await writeFileAtomic(secretsFile, Object.entries(secrets).map(([k, v]) => `export ${k}=${v}\n`).join(''), 0o600);

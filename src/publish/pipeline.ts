@@ -1,8 +1,9 @@
 import { appendFile } from 'node:fs/promises';
-import type { LanguageId } from '../config/schema.js';
 import { detectKubeConfig, type KubeSource } from '../kube/access.js';
 import type { ConfigMapClient } from '../kube/configmaps.js';
 import type { OpenConfigMapsOptions } from '../kube/open.js';
+import { recordRules } from '../languages/index.js';
+import type { LanguageId } from '../model/packages.js';
 import type { Snapshot } from '../snapshot/resolve.js';
 import type { PushResult } from '../state/push.js';
 import { CliError, EXIT, errorMessage } from '../util/errors.js';
@@ -90,7 +91,7 @@ async function pushRecorded(o: PipelineOptions, cluster: KubeSource, recorded: L
     const open = o.openCluster ?? (await import('../kube/open.js')).openConfigMaps;
     const client = await open({ env: o.env, namespaceFlag: o.namespace, configNamespace: o.config.namespace });
     const { pushState } = await import('../state/push.js');
-    for (const p of await pushState({ root: o.root, config: o.config, languages: recorded, client, dryRun: false })) results.set(p.language, p);
+    for (const p of await pushState({ root: o.root, config: o.config, languages: recorded, rules: recordRules(), client, dryRun: false })) results.set(p.language, p);
   } catch (err) {
     error = errorMessage(err) || 'push failed';
   }

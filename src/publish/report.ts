@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import type { LanguageId } from '../config/schema.js';
+import type { LanguageId } from '../model/packages.js';
 import type { KubeSource } from '../kube/access.js';
 import type { Snapshot } from '../snapshot/resolve.js';
 import type { PushResult } from '../state/push.js';

@@ -1,7 +1,9 @@
 import { relative } from 'node:path';
 import { checkEnvAll, type EnvSpec } from '../config/env.js';
-import type { Config, LanguageId } from '../config/schema.js';
-import type { Language, LanguageContext, PublishOutcome, PublishStep, SmokeReport, VersionPlan } from '../languages/types.js';
+import type { Config } from '../config/schema.js';
+import { contextFor, pickFlags, recordRules } from '../languages/index.js';
+import type { Language, PublishStep } from '../languages/types.js';
+import type { LanguageId, PublishOutcome, SmokeReport, VersionPlan } from '../model/packages.js';
 import type { Snapshot } from '../snapshot/resolve.js';
 import { stateFilePath, writeState } from '../state/files.js';
 import { buildStateRecord } from '../state/record.js';
@@ -50,7 +52,8 @@ export interface PublishRunOptions {
   languages: Language[];
   dryRun: boolean;
   smoke: boolean;
-  smokeOptions: Record<string, unknown>;
+  /** The command's parsed options: each language picks its own smoke flags from them. */
+  smokeFlags: Readonly<Record<string, unknown>>;
   now?: () => Date;
   onStage?: StageListener;
 }
@@ -66,7 +69,7 @@ export function checkPublishEnv(languages: Language[], env: NodeJS.ProcessEnv, s
 }
 
 export async function runLanguage(lang: Language, o: PublishRunOptions): Promise<LanguageRun> {
-  const ctx: LanguageContext = { root: o.root, config: o.config, env: o.env, out: o.out };
+  const ctx = contextFor(lang, { root: o.root, config: o.config, env: o.env, out: o.out });
   const run: LanguageRun = { language: lang.id, ok: false, stage: 'plan' };
   const emit = (stage: Parameters<StageListener>[1], detail?: string) => {
     // Showing progress must never be the reason a publish fails.
@@ -82,7 +85,7 @@ export async function runLanguage(lang: Language, o: PublishRunOptions): Promise
     run.stage = 'publish';
     // Every publish starts by building; languages refine this through onStep.
     emit('build', describePlan(run.plan));
-    run.outcome = await lang.publish(ctx, run.plan, { dryRun: o.dryRun, smoke: o.smoke, onStep: (step, detail) => emit(step, detail) });
+    run.outcome = await lang.publish(ctx, run.plan, { dryRun: o.dryRun, onStep: (step, detail) => emit(step, detail) });
     if (o.dryRun) {
       run.stage = 'done';
       run.ok = true;
@@ -92,7 +95,7 @@ export async function runLanguage(lang: Language, o: PublishRunOptions): Promise
     if (o.smoke) {
       run.stage = 'smoke';
       emit('smoke', `through the consumer path (${run.outcome.packages.length} package${run.outcome.packages.length === 1 ? '' : 's'})`);
-      run.smoke = await lang.smoke(ctx, run.plan, run.outcome, o.smokeOptions);
+      run.smoke = await lang.smoke(ctx, run.plan, run.outcome, pickFlags(lang.smokeFlags, o.smokeFlags));
       if (!run.smoke.ok) {
         const failed = run.smoke.checks.filter((c) => !c.ok);
         throw new CliError(`${lang.id} smoke failed: ${failed.map((c) => `${c.name}${c.detail ? ` (${c.detail})` : ''}`).join('; ')}`, 1);
@@ -102,7 +105,7 @@ export async function runLanguage(lang: Language, o: PublishRunOptions): Promise
     run.stateFile = stateFilePath(o.root, o.config, lang.id);
     emit('state', relative(o.root, run.stateFile));
     run.record = buildStateRecord(run.plan, run.outcome, (o.now ?? (() => new Date()))());
-    await writeState(run.stateFile, run.record);
+    await writeState(run.stateFile, run.record, recordRules());
     run.stage = 'done';
     run.ok = true;
     emit('done', countPackages(run.outcome));

@@ -1,6 +1,8 @@
-import type { Config, LanguageId } from '../config/schema.js';
+import { stateMapping, type Config } from '../config/schema.js';
+import type { LanguageId } from '../model/packages.js';
+import type { RecordRules } from '../model/record.js';
 import type { ConfigMapClient } from '../kube/configmaps.js';
-import type { SmokeCheck } from '../languages/types.js';
+import type { SmokeCheck } from '../model/packages.js';
 import { stateFilePath } from './files.js';
 import type { StateRecord } from './schema.js';
 import { clusterView, configMapReader, readLocalView, type StateView } from './views.js';
@@ -62,6 +64,8 @@ export interface CheckOptions {
   root: string;
   config: Config;
   languages: LanguageId[];
+  /** How each language's records are validated (languages/index.ts `recordRules()`). */
+  rules: RecordRules;
   client: ConfigMapClient;
   /** When given, ask the registries whether each recorded version is still served. */
   served?: (language: LanguageId, record: StateRecord) => Promise<SmokeCheck[]>;
@@ -71,9 +75,9 @@ export async function checkState(o: CheckOptions): Promise<LanguageCheck[]> {
   const read = configMapReader(o.client);
   return Promise.all(
     o.languages.map(async (language): Promise<LanguageCheck> => {
-      const { configMap, key } = o.config.state[language];
+      const { configMap, key } = stateMapping(o.config, language);
       const file = stateFilePath(o.root, o.config, language);
-      const [local, cluster] = await Promise.all([readLocalView(file, language), read(configMap).then((cm) => clusterView(cm, key, language))]);
+      const [local, cluster] = await Promise.all([readLocalView(file, language, o.rules), read(configMap).then((cm) => clusterView(cm, key, language, o.rules))]);
       const where = { configMap, key, file };
       const findings = compareState(language, where, local, cluster);
       const result: LanguageCheck = {

@@ -1,13 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Config, LanguageId } from '../config/schema.js';
+import { stateMapping, type Config } from '../config/schema.js';
 import { formatIssues } from '../config/issues.js';
+import type { LanguageId } from '../model/packages.js';
+import type { RecordRules } from '../model/record.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { StateRecordSchema, type StateRecord } from './schema.js';
+import { stateRecordSchema, type StateRecord } from './schema.js';
 import { recordProblem } from './validate.js';
 
 export function stateFilePath(root: string, config: Config, lang: LanguageId): string {
-  return join(root, config.stateDir, config.state[lang].file);
+  return join(root, config.stateDir, stateMapping(config, lang).file);
 }
 
 /** The exact bytes written to files and ConfigMaps: stable key order, 2-space indent, newline. */
@@ -21,14 +23,14 @@ export type ParsedState = { ok: true; record: StateRecord } | { ok: false; reaso
  * Validate a state document from any source (file, ConfigMap value): the schema, the expected
  * language, then every name and version by its ecosystem's rules (state/validate.ts).
  */
-export function parseState(text: string, expectLanguage?: LanguageId): ParsedState {
+export function parseState(text: string, rules: RecordRules, expectLanguage?: LanguageId): ParsedState {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
     return { ok: false, reason: `not valid JSON (${(err as Error).message})` };
   }
-  const parsed = StateRecordSchema.safeParse(raw);
+  const parsed = stateRecordSchema(rules).safeParse(raw);
   if (!parsed.success) {
     const looksForeign = !raw || typeof raw !== 'object' || !('schemaVersion' in raw);
     const why = formatIssues(parsed.error.issues).slice(0, 4).join('; ');
@@ -37,21 +39,21 @@ export function parseState(text: string, expectLanguage?: LanguageId): ParsedSta
   if (expectLanguage && parsed.data.language !== expectLanguage) {
     return { ok: false, reason: `records language "${parsed.data.language}", expected "${expectLanguage}"` };
   }
-  const bad = recordProblem(parsed.data);
+  const bad = recordProblem(parsed.data, rules);
   if (bad) return { ok: false, reason: `an invalid state record: ${bad}` };
   return { ok: true, record: parsed.data };
 }
 
-export async function writeState(path: string, record: StateRecord): Promise<void> {
-  const check = StateRecordSchema.safeParse(record);
+export async function writeState(path: string, record: StateRecord, rules: RecordRules): Promise<void> {
+  const check = stateRecordSchema(rules).safeParse(record);
   if (!check.success) throw new Error(`internal: refusing to write invalid state: ${formatIssues(check.error.issues).join('; ')}`);
-  const bad = recordProblem(check.data);
+  const bad = recordProblem(check.data, rules);
   if (bad) throw new Error(`internal: refusing to write invalid state: ${bad}`);
   await writeFileAtomic(path, serializeState(check.data));
 }
 
 /** null when the file does not exist; throws a clear error when it exists but is not valid. */
-export async function readState(path: string, lang?: LanguageId): Promise<StateRecord | null> {
+export async function readState(path: string, rules: RecordRules, lang?: LanguageId): Promise<StateRecord | null> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -59,7 +61,7 @@ export async function readState(path: string, lang?: LanguageId): Promise<StateR
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
-  const r = parseState(text, lang);
+  const r = parseState(text, rules, lang);
   if (!r.ok) throw new Error(`${path}: ${r.reason}`);
   return r.record;
 }

@@ -1,4 +1,6 @@
-import type { Config, LanguageId } from '../config/schema.js';
+import { stateMapping, type Config } from '../config/schema.js';
+import type { LanguageId } from '../model/packages.js';
+import type { RecordRules } from '../model/record.js';
 import type { ConfigMapClient } from '../kube/configmaps.js';
 import { errorMessage } from '../util/errors.js';
 import { stateFilePath } from './files.js';
@@ -37,6 +39,8 @@ export interface PushOptions {
   root: string;
   config: Config;
   languages: LanguageId[];
+  /** How each language's records are validated (languages/index.ts `recordRules()`). */
+  rules: RecordRules;
   client: ConfigMapClient;
   dryRun: boolean;
 }
@@ -44,7 +48,7 @@ export interface PushOptions {
 export async function pushState(o: PushOptions): Promise<PushResult[]> {
   return Promise.all(
     o.languages.map(async (language): Promise<PushResult> => {
-      const { configMap, key } = o.config.state[language];
+      const { configMap, key } = stateMapping(o.config, language);
       try {
         return await pushOne(o, language, configMap, key);
       } catch (err) {
@@ -55,14 +59,14 @@ export async function pushState(o: PushOptions): Promise<PushResult[]> {
 }
 
 async function pushOne(o: PushOptions, language: LanguageId, configMap: string, key: string): Promise<PushResult> {
-  const local = await readLocalView(stateFilePath(o.root, o.config, language), language);
+  const local = await readLocalView(stateFilePath(o.root, o.config, language), language, o.rules);
   const base: PushResult = { language, configMap, key, action: 'skip', version: local.status === 'ok' ? local.record.version : undefined };
   if (local.status !== 'ok') {
     const plan = planPush(local, { status: 'missing' });
     return { ...base, ...plan, done: plan.action === 'refuse' ? 'refused' : 'skipped' };
   }
   // Read fresh (no cache): concurrent pushers may share a ConfigMap.
-  const cluster = clusterView(await o.client.read(configMap), key, language);
+  const cluster = clusterView(await o.client.read(configMap), key, language, o.rules);
   const plan = planPush(local, cluster);
   const result: PushResult = { ...base, ...plan };
   if (plan.action === 'unchanged') return { ...result, done: 'unchanged' };

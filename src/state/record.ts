@@ -1,4 +1,4 @@
-import type { PublishOutcome, VersionPlan } from '../languages/types.js';
+import type { PublishOutcome, VersionPlan } from '../model/packages.js';
 import { STATE_SCHEMA_VERSION, type StateRecord } from './schema.js';
 
 /** Build the state record of a published+smoked language. Pure. */

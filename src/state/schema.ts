@@ -1,34 +1,47 @@
 import * as z from 'zod/mini';
-import { LANGUAGE_IDS } from '../config/schema.js';
+import type { RecordRules, StateRecord } from '../model/record.js';
 
 /**
  * The state record (docs/architecture.md §6): `tmp/tilt-packages/<lang>.json` and the ConfigMap value.
- * Helm/Tilt/CI read it, so it is versioned and validated on every read.
+ * Helm/Tilt/CI read it, so it is versioned and validated on every read. Which languages exist
+ * and what their digests look like comes from the rules the caller passes (the ecosystem
+ * table builds them): the state layer knows no ecosystem.
  */
 export const STATE_SCHEMA_VERSION = 1;
 
 const re = (r: RegExp, what: string) => z.string().check(z.regex(r, `must be ${what}`));
 
-const digest = re(
-  /^(h1:[A-Za-z0-9+/]{43}=|sha512-[A-Za-z0-9+/]{86}==|sha1-[A-Za-z0-9+/]{27}=|sha256:[0-9a-f]{64})$/,
-  'an h1:, sha512- integrity, or sha256: digest',
-);
+/** "an h1:, sha512- integrity, or sha256: digest", in table order. */
+function digestWords(rules: RecordRules): string {
+  const words = rules.map((r) => r.digest.description);
+  const list = words.length > 2 ? `${words.slice(0, -1).join(', ')}, or ${words.at(-1)}` : words.join(' or ');
+  return `${/^[aeiou]/i.test(list) ? 'an' : 'a'} ${list} digest`;
+}
 
-export const StatePackageSchema = z.strictObject({
-  name: z.string().check(z.minLength(1)),
-  version: z.string().check(z.minLength(1)),
-  digest,
-});
+function buildSchema(rules: RecordRules) {
+  const anyDigest = new RegExp(rules.map((r) => `(?:${r.digest.pattern.source})`).join('|'));
+  const ids = rules.map((r) => r.language);
+  return z.strictObject({
+    schemaVersion: z.literal(STATE_SCHEMA_VERSION),
+    language: z.enum(ids as [string, ...string[]]),
+    version: z.string().check(z.minLength(1)),
+    timestamp: re(/^\d{14}$/, 'a UTC YYYYMMDDHHMMSS timestamp'),
+    gitSha: re(/^[0-9a-f]{12}$/, '12 lower-case hex characters'),
+    publishedAt: re(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, 'an RFC 3339 UTC time'),
+    registry: re(/^(https?|file):\/\/\S+$/, 'an http(s) or file URL'),
+    packages: z
+      .array(z.strictObject({ name: z.string().check(z.minLength(1)), version: z.string().check(z.minLength(1)), digest: re(anyDigest, digestWords(rules)) }))
+      .check(z.minLength(1)),
+  });
+}
 
-export const StateRecordSchema = z.strictObject({
-  schemaVersion: z.literal(STATE_SCHEMA_VERSION),
-  language: z.enum(LANGUAGE_IDS),
-  version: z.string().check(z.minLength(1)),
-  timestamp: re(/^\d{14}$/, 'a UTC YYYYMMDDHHMMSS timestamp'),
-  gitSha: re(/^[0-9a-f]{12}$/, '12 lower-case hex characters'),
-  publishedAt: re(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, 'an RFC 3339 UTC time'),
-  registry: re(/^(https?|file):\/\/\S+$/, 'an http(s) or file URL'),
-  packages: z.array(StatePackageSchema).check(z.minLength(1)),
-});
+const schemas = new WeakMap<RecordRules, ReturnType<typeof buildSchema>>();
 
-export type StateRecord = z.output<typeof StateRecordSchema>;
+/** The record schema for these languages (built once per rules list). */
+export function stateRecordSchema(rules: RecordRules): z.ZodMiniType<StateRecord> {
+  let s = schemas.get(rules);
+  if (!s) schemas.set(rules, (s = buildSchema(rules)));
+  return s as unknown as z.ZodMiniType<StateRecord>;
+}
+
+export type { StateRecord };

@@ -1,4 +1,6 @@
-import type { Config, LanguageId } from '../config/schema.js';
+import { stateMapping, type Config } from '../config/schema.js';
+import type { LanguageId } from '../model/packages.js';
+import type { RecordRules } from '../model/record.js';
 import type { ConfigMapClient } from '../kube/configmaps.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { errorMessage } from '../util/errors.js';
@@ -24,6 +26,8 @@ export interface SyncOptions {
   root: string;
   config: Config;
   languages: LanguageId[];
+  /** How each language's records are validated (languages/index.ts `recordRules()`). */
+  rules: RecordRules;
   client: ConfigMapClient;
   dryRun: boolean;
 }
@@ -32,15 +36,15 @@ export async function syncState(o: SyncOptions): Promise<SyncResult[]> {
   const read = configMapReader(o.client);
   return Promise.all(
     o.languages.map(async (language): Promise<SyncResult> => {
-      const { configMap, key } = o.config.state[language];
+      const { configMap, key } = stateMapping(o.config, language);
       const file = stateFilePath(o.root, o.config, language);
       const base = { language, configMap, key, file };
       try {
-        const cluster = clusterView(await read(configMap), key, language);
+        const cluster = clusterView(await read(configMap), key, language, o.rules);
         if (cluster.status === 'missing-configmap') return { ...base, done: 'missing-configmap', reason: `ConfigMap ${configMap} not found` };
         if (cluster.status === 'missing') return { ...base, done: 'missing-key', reason: `ConfigMap ${configMap} has no key ${key}` };
         if (cluster.status === 'invalid') return { ...base, done: 'refused', reason: `ConfigMap ${configMap} key ${key} is ${cluster.reason}; not written` };
-        const local = await readLocalView(file, language);
+        const local = await readLocalView(file, language, o.rules);
         const version = cluster.record.version;
         if (local.status === 'ok' && local.text === cluster.text) return { ...base, done: 'unchanged', version };
         if (o.dryRun) return { ...base, done: 'would-write', version };

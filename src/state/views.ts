@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import type { LanguageId } from '../config/schema.js';
 import type { ConfigMapClient, ConfigMapData } from '../kube/configmaps.js';
+import type { LanguageId } from '../model/packages.js';
+import type { RecordRules } from '../model/record.js';
 import { parseState } from './files.js';
 import type { StateRecord } from './schema.js';
 
@@ -15,7 +16,7 @@ export type StateView =
   | { status: 'missing-configmap' }
   | { status: 'invalid'; reason: string; text: string };
 
-export async function readLocalView(path: string, lang: LanguageId): Promise<StateView> {
+export async function readLocalView(path: string, lang: LanguageId, rules: RecordRules): Promise<StateView> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -23,15 +24,15 @@ export async function readLocalView(path: string, lang: LanguageId): Promise<Sta
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'missing' };
     throw err;
   }
-  const parsed = parseState(text, lang);
+  const parsed = parseState(text, rules, lang);
   return parsed.ok ? { status: 'ok', text, record: parsed.record } : { status: 'invalid', reason: parsed.reason, text };
 }
 
-export function clusterView(cm: ConfigMapData | null, key: string, lang: LanguageId): StateView {
+export function clusterView(cm: ConfigMapData | null, key: string, lang: LanguageId, rules: RecordRules): StateView {
   if (!cm) return { status: 'missing-configmap' };
   const text = cm.data[key];
   if (text === undefined) return { status: 'missing' };
-  const parsed = parseState(text, lang);
+  const parsed = parseState(text, rules, lang);
   return parsed.ok ? { status: 'ok', text, record: parsed.record } : { status: 'invalid', reason: parsed.reason, text };
 }
 

@@ -13,6 +13,15 @@ export interface RetryOptions {
   onRetry?: (attempt: number, reason: string, delayMs: number) => void;
 }
 
+/**
+ * The one retry setting: the first backoff in ms (doubling after each attempt), 250 unless
+ * `AMEIDE_PKG_RETRY_BASE_MS` says otherwise (tests shorten it; a slow network may lengthen it).
+ */
+export function retryBaseDelayMs(env: NodeJS.ProcessEnv): number {
+  const n = Number(env.AMEIDE_PKG_RETRY_BASE_MS);
+  return Number.isFinite(n) && n >= 0 && env.AMEIDE_PKG_RETRY_BASE_MS !== '' && env.AMEIDE_PKG_RETRY_BASE_MS !== undefined ? n : 250;
+}
+
 export interface HttpResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;

@@ -2,7 +2,9 @@ import { join, relative } from 'node:path';
 import { reachableTags, repoTopLevel } from '../../snapshot/git.js';
 import type { Snapshot } from '../../snapshot/resolve.js';
 import { usageError } from '../../util/errors.js';
-import type { LanguageContext, VersionPlan } from '../types.js';
+import type { VersionPlan } from '../../model/packages.js';
+import type { LanguageContext } from '../types.js';
+import type { GoConfig } from './config.js';
 import { readGoMod } from './read-gomod.js';
 import { checkModulePath } from '../../gomod/module-path.js';
 import { GO_OVERRIDE_VAR, goOverrideVersion, goSnapshotVersion } from './version.js';
@@ -15,8 +17,8 @@ async function moduleTags(root: string, moduleDir: string): Promise<string[]> {
   return (await reachableTags(root, `${prefix}v`)).map((t) => t.slice(prefix.length));
 }
 
-export async function planGo(ctx: LanguageContext, snapshot: Snapshot): Promise<VersionPlan> {
-  const cfg = ctx.config.go!;
+export async function planGo(ctx: LanguageContext<GoConfig>, snapshot: Snapshot): Promise<VersionPlan> {
+  const cfg = ctx.section;
   const overrideRaw = ctx.env[GO_OVERRIDE_VAR];
   const packages = [];
   for (const m of cfg.modules) {

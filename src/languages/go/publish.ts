@@ -4,7 +4,12 @@ import { join, relative } from 'node:path';
 import { rfc3339 } from '../../snapshot/timestamp.js';
 import { usageError } from '../../util/errors.js';
 import { formatBytes } from '../../util/log.js';
-import type { LanguageContext, PublishOptions, PublishOutcome, PublishedPackage, VersionPlan } from '../types.js';
+import { readEnv } from '../../config/env.js';
+import { DRY_RUN_REGISTRY, type PublishOutcome, type PublishedPackage, type VersionPlan } from '../../model/packages.js';
+import { retryBaseDelayMs } from '../../util/http.js';
+import type { LanguageContext, PublishOptions } from '../types.js';
+import type { GoConfig } from './config.js';
+import { GO_PUBLISH_ENV } from './env.js';
 import { parseGoMod } from '../../gomod/modfile.js';
 import { buildModuleZip } from '../../gomod/zip-create.js';
 import { uploadModule } from './upload.js';
@@ -14,11 +19,25 @@ export function infoDocument(version: string, time: string): Buffer {
   return Buffer.from(JSON.stringify({ Version: version, Time: rfc3339(new Date(time)) }) + '\n');
 }
 
-export async function publishGo(ctx: LanguageContext, plan: VersionPlan, opts: PublishOptions): Promise<PublishOutcome> {
-  const registry = ctx.env.GO_REGISTRY_URL ?? '';
-  const token = ctx.env.GO_REGISTRY_TOKEN || undefined;
-  const expectedModule = ctx.env.GO_MODULE_PATH || undefined;
-  const packages: PublishedPackage[] = [];
+/** `publish --json` `details` of a Go module (docs/architecture.md §6.3). */
+export interface GoPublishDetails {
+  /** Files in the module zip, and its size in bytes. */
+  files: number;
+  size: number;
+  /** Files left out by x/mod's rules (vendor/, nested modules, …). */
+  omitted: number;
+  /** The `.info` Time: the snapshot's instant, RFC 3339 UTC. */
+  time: string;
+}
+
+export async function publishGo(ctx: LanguageContext<GoConfig>, plan: VersionPlan, opts: PublishOptions): Promise<PublishOutcome<GoPublishDetails, 'go'>> {
+  // A dry run needs no environment: it builds, checks and reports, and sends nothing.
+  const env = opts.dryRun ? undefined : readEnv(GO_PUBLISH_ENV, ctx.env, 'go publish');
+  const registry = env?.GO_REGISTRY_URL ?? DRY_RUN_REGISTRY;
+  const token = env?.GO_REGISTRY_TOKEN;
+  // GO_MODULE_PATH guards a dry run too when it is set.
+  const expectedModule = env ? env.GO_MODULE_PATH : ctx.env.GO_MODULE_PATH || undefined;
+  const packages: PublishedPackage<GoPublishDetails>[] = [];
   const work = await mkdtemp(join(tmpdir(), 'ameide-go-'));
   try {
     for (const pkg of plan.packages) {
@@ -30,7 +49,7 @@ export async function publishGo(ctx: LanguageContext, plan: VersionPlan, opts: P
       opts.onStep?.('build', `module zip ${pkg.name}@${pkg.version}`);
       const zip = await buildModuleZip(pkg.dir, pkg.name, pkg.version, join(work, `${packages.length}.zip`));
       const info = infoDocument(pkg.version, plan.snapshot.time);
-      const details = { files: zip.files, size: zip.size, omitted: zip.selection.omitted.length, time: rfc3339(new Date(plan.snapshot.time)) };
+      const details: GoPublishDetails = { files: zip.files, size: zip.size, omitted: zip.selection.omitted.length, time: rfc3339(new Date(plan.snapshot.time)) };
       if (opts.dryRun) {
         ctx.out.info(`go: would upload ${pkg.name}@${pkg.version} (${zip.files} files, ${formatBytes(zip.size)}, ${zip.h1})`);
         packages.push({ name: pkg.name, version: pkg.version, digest: zip.h1, status: 'dry-run', details });
@@ -49,7 +68,7 @@ export async function publishGo(ctx: LanguageContext, plan: VersionPlan, opts: P
         {
           token,
           onProgress: zip.size > 8 << 20 ? progress : undefined,
-          retry: { baseDelayMs: Number(ctx.env.AMEIDE_PKG_RETRY_BASE_MS ?? 250), onRetry: (n, why, ms) => ctx.out.warn(`go: upload attempt ${n} failed (${why}); retrying in ${ms} ms`) },
+          retry: { baseDelayMs: retryBaseDelayMs(ctx.env), onRetry: (n, why, ms) => ctx.out.warn(`go: upload attempt ${n} failed (${why}); retrying in ${ms} ms`) },
         },
       );
       if (res.h1 && res.h1 !== zip.h1) throw new Error(`registry computed ${res.h1} for ${pkg.name}@${pkg.version}, expected ${zip.h1}`);
@@ -59,5 +78,5 @@ export async function publishGo(ctx: LanguageContext, plan: VersionPlan, opts: P
   } finally {
     await rm(work, { recursive: true, force: true });
   }
-  return { language: 'go', registry: registry || 'http://dry-run.invalid', packages };
+  return { language: 'go', registry, packages };
 }

@@ -1,10 +1,14 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { firstProxy } from '../../config/env.js';
+import { readEnv } from '../../config/env.js';
+import type { PublishOutcome, SmokeCheck, SmokeReport, VersionPlan } from '../../model/packages.js';
+import type { StateRecord } from '../../model/record.js';
 import { rfc3339 } from '../../snapshot/timestamp.js';
-import type { StateRecord } from '../../state/schema.js';
-import type { LanguageContext, PublishOutcome, SmokeCheck, SmokeReport, VersionPlan } from '../types.js';
+import { onPath } from '../../util/path.js';
+import type { FlagValues, LanguageContext } from '../types.js';
+import { GO_SMOKE_ENV, firstProxy } from './env.js';
+import type { GoPublishDetails } from './publish.js';
 import { escapePath } from '../../gomod/escape.js';
 import { inspectModuleZip } from '../../gomod/zip-check.js';
 import { MAX_ZIP_FILE } from '../../gomod/limits.js';
@@ -16,10 +20,7 @@ import { childEnv } from '../../util/child-env.js';
  * was uploaded. `go` itself accepts a wrong .mod or Time, so these are checked here
  * (verified with the real go). Optionally the real `go mod download` confirms the Sum.
  */
-export interface GoSmokeOptions {
-  withGo?: boolean;
-  upstreamProbe?: string;
-}
+export type GoSmokeFlag = 'withGo' | 'upstreamProbe';
 
 
 async function fetchProxy(base: string, path: string): Promise<{ status: number; body: Buffer }> {
@@ -37,7 +38,7 @@ async function fetchProxy(base: string, path: string): Promise<{ status: number;
 
 /** `state check --registry`: each recorded module version still answers `.info` with itself. */
 export async function servedGo(ctx: LanguageContext, record: StateRecord): Promise<SmokeCheck[]> {
-  const proxy = firstProxy(ctx.env.GOPROXY ?? '');
+  const proxy = firstProxy(readEnv(GO_SMOKE_ENV, ctx.env, 'go smoke').GOPROXY);
   return Promise.all(
     record.packages.map(async (pkg): Promise<SmokeCheck> => {
       const name = `${pkg.name}@${pkg.version} served`;
@@ -53,8 +54,11 @@ export async function servedGo(ctx: LanguageContext, record: StateRecord): Promi
   );
 }
 
-export async function smokeGo(ctx: LanguageContext, plan: VersionPlan, outcome: PublishOutcome, opts: GoSmokeOptions): Promise<SmokeReport> {
-  const proxy = firstProxy(ctx.env.GOPROXY ?? '');
+export async function smokeGo(ctx: LanguageContext, plan: VersionPlan, outcome: PublishOutcome<GoPublishDetails>, flags: FlagValues<GoSmokeFlag>): Promise<SmokeReport> {
+  const proxy = firstProxy(readEnv(GO_SMOKE_ENV, ctx.env, 'go smoke').GOPROXY);
+  // The real go joins in when asked, or by default when it is installed.
+  const withGo = typeof flags.withGo === 'boolean' ? flags.withGo : await onPath('go');
+  const upstreamProbe = typeof flags.upstreamProbe === 'string' ? flags.upstreamProbe : undefined;
   const checks: SmokeCheck[] = [];
   const check = (name: string, ok: boolean, detail?: string) => checks.push({ name, ok, detail });
   const work = await mkdtemp(join(tmpdir(), 'ameide-go-smoke-'));
@@ -87,7 +91,7 @@ export async function smokeGo(ctx: LanguageContext, plan: VersionPlan, outcome: 
           const got = await inspectModuleZip(zp, pkg.name, pkg.version, MAX_ZIP_FILE).then((r) => r.h1, (e: Error) => `invalid: ${e.message}`);
           check(`${id} .zip h1`, got === pkg.digest, `got ${got}, want ${pkg.digest}`);
         } else check(`${id} .zip h1`, false, `HTTP ${zip.status}`);
-        if (opts.withGo) {
+        if (withGo) {
           const sum = await goModDownload(ctx.env, work, id);
           check(`${id} go mod download`, sum.ok && sum.sum === pkg.digest, sum.ok ? `Sum ${sum.sum}` : sum.error);
         }
@@ -95,10 +99,10 @@ export async function smokeGo(ctx: LanguageContext, plan: VersionPlan, outcome: 
         check(`${id} reachable`, false, (err as Error).message);
       }
     }
-    if (opts.upstreamProbe) {
+    if (upstreamProbe) {
       for (let i = 1; i <= 2; i++) {
-        const sum = await goModDownload(ctx.env, work, opts.upstreamProbe);
-        check(`upstream ${opts.upstreamProbe} (fetch ${i})`, sum.ok, sum.ok ? `Sum ${sum.sum}` : sum.error);
+        const sum = await goModDownload(ctx.env, work, upstreamProbe);
+        check(`upstream ${upstreamProbe} (fetch ${i})`, sum.ok, sum.ok ? `Sum ${sum.sum}` : sum.error);
       }
     }
   } finally {

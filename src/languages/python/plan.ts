@@ -1,11 +1,14 @@
 import type { Snapshot } from '../../snapshot/resolve.js';
-import type { LanguageContext, VersionPlan } from '../types.js';
+import type { VersionPlan } from '../../model/packages.js';
+import type { LanguageContext } from '../types.js';
+import type { PythonConfig } from './config.js';
 import { readPythonProject } from './project.js';
 import { PYTHON_OVERRIDE_VAR, pythonBaseVersion, pythonOverrideVersion, pythonSnapshotVersion } from './version.js';
 
-export async function planPython(ctx: LanguageContext, snapshot: Snapshot): Promise<VersionPlan> {
-  const cfg = ctx.config.python!;
-  const override = ctx.env[PYTHON_OVERRIDE_VAR] ? pythonOverrideVersion(ctx.env[PYTHON_OVERRIDE_VAR]!) : undefined;
+export async function planPython(ctx: LanguageContext<PythonConfig>, snapshot: Snapshot): Promise<VersionPlan> {
+  const cfg = ctx.section;
+  const overrideRaw = ctx.env[PYTHON_OVERRIDE_VAR];
+  const override = overrideRaw ? pythonOverrideVersion(overrideRaw) : undefined;
   const packages = [];
   for (const p of cfg.packages) {
     const proj = await readPythonProject(ctx.root, p.dir, p.versionFile);

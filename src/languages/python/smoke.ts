@@ -1,16 +1,19 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { StateRecord } from '../../state/schema.js';
-import type { LanguageContext, PublishOutcome, SmokeCheck, SmokeReport, VersionPlan } from '../types.js';
-import { childEnv } from '../../util/child-env.js';
+import { readEnv } from '../../config/env.js';
+import type { PublishOutcome, SmokeCheck, SmokeReport, VersionPlan } from '../../model/packages.js';
+import type { StateRecord } from '../../model/record.js';
 import { onPath } from '../../util/path.js';
+import { inTempDir } from '../../util/temp.js';
+import type { LanguageContext } from '../types.js';
+import { PYTHON_SMOKE_ENV } from './env.js';
+import { pipDownload } from './pip.js';
+import type { PythonPublishDetails } from './publish.js';
 import { indexFiles, sha256OfFile } from './upload.js';
 import { publicVersion } from './version.js';
 
 /** `state check --registry`: the index still lists a file with each recorded sha256. */
 export async function servedPython(ctx: LanguageContext, record: StateRecord): Promise<SmokeCheck[]> {
-  const index = ctx.env.PIP_INDEX_URL!;
+  const index = readEnv(PYTHON_SMOKE_ENV, ctx.env, 'python smoke').PIP_INDEX_URL;
   return Promise.all(
     record.packages.map(async (pkg): Promise<SmokeCheck> => {
       const name = `${pkg.name}==${pkg.version} served`;
@@ -30,12 +33,13 @@ export async function servedPython(ctx: LanguageContext, record: StateRecord): P
  * that was uploaded; with pip, `pip download name==<public version>` (no local label — the
  * pin a consumer writes) fetches that very wheel.
  */
-export async function smokePython(ctx: LanguageContext, _plan: VersionPlan, outcome: PublishOutcome, opts: { withPip?: boolean }): Promise<SmokeReport> {
-  const index = ctx.env.PIP_INDEX_URL!;
+export async function smokePython(ctx: LanguageContext, _plan: VersionPlan, outcome: PublishOutcome<PythonPublishDetails>): Promise<SmokeReport> {
+  const index = readEnv(PYTHON_SMOKE_ENV, ctx.env, 'python smoke').PIP_INDEX_URL;
   const checks: SmokeCheck[] = [];
-  const withPip = opts.withPip ?? (await onPath('pip'));
+  // pip joins in when it is installed; without it the index page is still checked.
+  const withPip = await onPath('pip');
   for (const pkg of outcome.packages) {
-    const expected = (pkg.details?.files as { filename: string; sha256: string }[] | undefined) ?? [];
+    const expected = pkg.details?.files ?? [];
     let served: { filename: string; sha256: string }[] = [];
     try {
       served = await indexFiles(index, pkg.name);
@@ -48,17 +52,13 @@ export async function smokePython(ctx: LanguageContext, _plan: VersionPlan, outc
       checks.push({ name: `${f.filename} listed with sha256`, ok: s?.sha256 === f.sha256, detail: s ? `served ${s.sha256}` : 'not listed' });
     }
     if (withPip) {
-      const dir = await mkdtemp(join(tmpdir(), 'ameide-pip-'));
-      try {
-        const { execa } = await import('execa');
-        const spec = `${pkg.name}==${publicVersion(pkg.version)}`;
-        const r = await execa('pip', ['download', '--isolated', '--no-deps', '--only-binary', ':all:', '--index-url', index, '-d', dir, spec], { reject: false, all: true, env: childEnv({ PIP_DISABLE_PIP_VERSION_CHECK: '1' }) });
-        const got = (await readdir(dir)).find((f) => f.endsWith('.whl'));
-        const sha = got ? `sha256:${await sha256OfFile(join(dir, got))}` : '';
-        checks.push({ name: `pip download ${spec}`, ok: r.exitCode === 0 && sha === pkg.digest, detail: r.exitCode === 0 ? `${got} ${sha}` : String(r.all ?? '').trim().split('\n').slice(-2).join(' ') });
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
+      const spec = `${pkg.name}==${publicVersion(pkg.version)}`;
+      const check = await inTempDir('ameide-pip-', async (dir): Promise<SmokeCheck> => {
+        const r = await pipDownload(index, spec, dir);
+        const sha = r.wheel ? `sha256:${await sha256OfFile(join(dir, r.wheel))}` : '';
+        return { name: `pip download ${spec}`, ok: r.ok && sha === pkg.digest, detail: r.ok ? `${r.wheel ?? 'no wheel'} ${sha}` : r.output.trim().split('\n').slice(-2).join(' ') };
+      });
+      checks.push(check);
     }
   }
   return { language: 'python', ok: checks.every((c) => c.ok), checks };

@@ -1,11 +1,14 @@
 import type { Snapshot } from '../../snapshot/resolve.js';
-import type { LanguageContext, VersionPlan } from '../types.js';
+import type { VersionPlan } from '../../model/packages.js';
+import type { LanguageContext } from '../types.js';
+import type { TsConfig } from './config.js';
 import { TS_OVERRIDE_VAR, tsBaseVersion, tsOverrideVersion, tsSnapshotVersion } from './version.js';
 import { discoverWorkspace } from './workspace.js';
 
-export async function planTs(ctx: LanguageContext, snapshot: Snapshot): Promise<VersionPlan> {
-  const cfg = ctx.config.ts!;
-  const override = ctx.env[TS_OVERRIDE_VAR] ? tsOverrideVersion(ctx.env[TS_OVERRIDE_VAR]!) : undefined;
+export async function planTs(ctx: LanguageContext<TsConfig>, snapshot: Snapshot): Promise<VersionPlan> {
+  const cfg = ctx.section;
+  const overrideRaw = ctx.env[TS_OVERRIDE_VAR];
+  const override = overrideRaw ? tsOverrideVersion(overrideRaw) : undefined;
   const pkgs = await discoverWorkspace(ctx.root, cfg.scope, cfg.packages);
   return {
     language: 'ts',

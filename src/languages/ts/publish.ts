@@ -1,8 +1,12 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import semver from 'semver';
+import { readEnv } from '../../config/env.js';
+import { DRY_RUN_REGISTRY, type PublishOutcome, type PublishedPackage, type VersionPlan } from '../../model/packages.js';
 import { failure } from '../../util/errors.js';
-import type { LanguageContext, PublishOptions, PublishOutcome, PublishedPackage, VersionPlan } from '../types.js';
+import type { LanguageContext, PublishOptions } from '../types.js';
+import type { TsConfig } from './config.js';
+import { TS_PUBLISH_ENV } from './env.js';
 import { fetchPackument, npmSession, redact } from './npm.js';
 import { rewriteManifest, stagePackage } from './stage.js';
 import { discoverWorkspace } from './workspace.js';
@@ -12,16 +16,26 @@ import { discoverWorkspace } from './workspace.js';
  * on the registry with the same integrity is success; a different one is a failure. A
  * pre-existing `latest` is never moved to a snapshot.
  */
-export async function publishTs(ctx: LanguageContext, plan: VersionPlan, opts: PublishOptions): Promise<PublishOutcome> {
+/** `publish --json` `details` of an npm package (docs/architecture.md §6.3). */
+export interface TsPublishDetails {
+  /** The packed tarball's file name. */
+  tarball: string;
+  /** Internal dependency ranges pinned to snapshot versions: `"dependencies.@x/y": "^1 → 1.0.1-dev…"`. */
+  rewritten: Record<string, string>;
+}
+
+export async function publishTs(ctx: LanguageContext<TsConfig>, plan: VersionPlan, opts: PublishOptions): Promise<PublishOutcome<TsPublishDetails, 'ts'>> {
   const { execa } = await import('execa');
-  const cfg = ctx.config.ts!;
+  const cfg = ctx.section;
   const distTag = cfg.distTag ?? ctx.config.distTag;
-  const registry = ctx.env.NPM_REGISTRY_URL ?? 'http://dry-run.invalid/';
-  const token = ctx.env.NPM_TOKEN;
+  // A dry run packs and reports; it needs no credentials.
+  const env = opts.dryRun ? undefined : readEnv(TS_PUBLISH_ENV, ctx.env, 'ts publish');
+  const registry = env?.NPM_REGISTRY_URL ?? DRY_RUN_REGISTRY;
+  const token = env?.NPM_TOKEN;
   const pkgs = await discoverWorkspace(ctx.root, cfg.scope, cfg.packages);
   const internal = new Map(plan.packages.map((p) => [p.name, p.version]));
   const session = await npmSession(registry, token);
-  const packages: PublishedPackage[] = [];
+  const packages: PublishedPackage<TsPublishDetails>[] = [];
   try {
     for (const pkg of pkgs) {
       const version = internal.get(pkg.name)!;
@@ -34,7 +48,7 @@ export async function publishTs(ctx: LanguageContext, plan: VersionPlan, opts: P
         if (packed.exitCode !== 0) throw failure(`npm pack of ${pkg.name} failed: ${redact(packed.stderr, [token]).trim().split('\n').slice(-3).join(' ')}`);
         const info = (JSON.parse(packed.stdout) as { filename: string; integrity: string }[])[0]!;
         const tarball = join(stage, '..', info.filename);
-        const details = { tarball: info.filename, rewritten };
+        const details: TsPublishDetails = { tarball: info.filename, rewritten };
         if (opts.dryRun) {
           ctx.out.info(`ts: would publish ${pkg.name}@${version} --tag ${distTag} (${info.integrity})`);
           packages.push({ name: pkg.name, version, digest: info.integrity, status: 'dry-run', details });

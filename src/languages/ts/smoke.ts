@@ -1,15 +1,19 @@
-import type { StateRecord } from '../../state/schema.js';
-import type { LanguageContext, PublishOutcome, SmokeCheck, SmokeReport, VersionPlan } from '../types.js';
+import { readEnv } from '../../config/env.js';
+import type { PublishOutcome, SmokeCheck, SmokeReport, VersionPlan } from '../../model/packages.js';
+import type { StateRecord } from '../../model/record.js';
+import type { LanguageContext } from '../types.js';
+import type { TsConfig } from './config.js';
+import { TS_SMOKE_ENV } from './env.js';
 import { fetchPackument } from './npm.js';
 
 /** `state check --registry`: each recorded version is in its packument with the recorded integrity. */
 export async function servedTs(ctx: LanguageContext, record: StateRecord): Promise<SmokeCheck[]> {
-  const registry = ctx.env.NPM_REGISTRY_URL!;
+  const { NPM_REGISTRY_URL: registry, NPM_TOKEN: token } = readEnv(TS_SMOKE_ENV, ctx.env, 'ts smoke');
   return Promise.all(
     record.packages.map(async (pkg): Promise<SmokeCheck> => {
       const name = `${pkg.name}@${pkg.version} served`;
       try {
-        const v = (await fetchPackument(registry, pkg.name, ctx.env.NPM_TOKEN))?.versions?.[pkg.version];
+        const v = (await fetchPackument(registry, pkg.name, token))?.versions?.[pkg.version];
         if (!v) return { name, ok: false, detail: `not in the packument at ${registry}` };
         return { name, ok: v.dist?.integrity === pkg.digest, detail: v.dist?.integrity === pkg.digest ? undefined : `integrity ${v.dist?.integrity}` };
       } catch (err) {
@@ -20,15 +24,15 @@ export async function servedTs(ctx: LanguageContext, record: StateRecord): Promi
 }
 
 /** Read each packument: version present, integrity as packed, dist-tag points at it, internal deps exact. */
-export async function smokeTs(ctx: LanguageContext, plan: VersionPlan, outcome: PublishOutcome): Promise<SmokeReport> {
-  const registry = ctx.env.NPM_REGISTRY_URL!;
-  const distTag = ctx.config.ts?.distTag ?? ctx.config.distTag;
+export async function smokeTs(ctx: LanguageContext<TsConfig>, plan: VersionPlan, outcome: PublishOutcome): Promise<SmokeReport> {
+  const { NPM_REGISTRY_URL: registry, NPM_TOKEN: token } = readEnv(TS_SMOKE_ENV, ctx.env, 'ts smoke');
+  const distTag = ctx.section.distTag ?? ctx.config.distTag;
   const internal = new Map(plan.packages.map((p) => [p.name, p.version]));
   const checks: SmokeCheck[] = [];
   for (const pkg of outcome.packages) {
     const id = `${pkg.name}@${pkg.version}`;
     try {
-      const doc = await fetchPackument(registry, pkg.name, ctx.env.NPM_TOKEN);
+      const doc = await fetchPackument(registry, pkg.name, token);
       const v = doc?.versions?.[pkg.version];
       checks.push({ name: `${id} exists`, ok: Boolean(v) });
       checks.push({ name: `${id} integrity`, ok: v?.dist?.integrity === pkg.digest, detail: `got ${v?.dist?.integrity}` });
