@@ -18,7 +18,7 @@ let stack: DevStack;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  stack = await startDevStack({ goPrivatePatterns: [GO_HOST] });
+  stack = await startDevStack({ consumerEnv: { GONOSUMDB: GO_HOST } });
   env = { PATH: process.env.PATH!, ...stack.env, ...stack.secrets, GONOSUMDB: GO_HOST, NO_COLOR: '1' };
 }, 60_000);
 afterAll(() => stack?.close());

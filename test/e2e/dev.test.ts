@@ -4,8 +4,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONSUMERS } from '../../src/dev/consumers.js';
-import { StateRecordSchema, type StateRecord } from '../../src/state/schema.js';
+import { languageById, recordRules } from '../../src/languages/index.js';
+import { stateRecordSchema, type StateRecord } from '../../src/state/schema.js';
+
+const StateRecordSchema = stateRecordSchema(recordRules());
 import { runCli } from '../helpers/cli.js';
 import { CLI, PROJECT_ROOT, makeRepo, scratchDirs } from '../helpers/repo.js';
 
@@ -114,7 +116,7 @@ describe('publish --lang all against a running `ameide-pkg dev`', () => {
     expect(new Set(records.map((x) => `${x.timestamp}/${x.gitSha}`)).size).toBe(1);
     expect(readFileSync(join(summary, 'summary.md'), 'utf8')).toMatch(/\| ts \| @ameide\/sdk \|/);
     for (const rec of records) {
-      const c = await CONSUMERS[rec.language](rec, env);
+      const c = await languageById(rec.language).consume(rec, env);
       expect(c.ok && !c.skipped, `${rec.language}: ${c.detail}`).toBe(true);
     }
     // `smoke` re-checks the recorded state later: served + installable with the real clients.

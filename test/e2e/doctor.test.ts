@@ -28,7 +28,7 @@ describe('doctor', () => {
   const find = (fs: Finding[], id: string) => fs.find((f) => f.id === id);
 
   beforeAll(async () => {
-    stack = await startDevStack({ goPrivatePatterns: [HOST] });
+    stack = await startDevStack({ consumerEnv: { GONOSUMDB: HOST } });
     repo = makeRepo();
     track(repo);
     good = { ...stack.env, ...stack.secrets, GONOSUMDB: HOST, GOWORK: 'off', HOME: tmp('home-') };

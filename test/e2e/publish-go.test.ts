@@ -8,7 +8,10 @@ import { goEnv } from '../helpers/go.js';
 import { startFakeApiServer } from '../helpers/kube/fake-apiserver.js';
 import { startRegistryProcess, type RegistryProcess } from '../helpers/registry.js';
 import { FIXED_TIMESTAMP, gitIn, makeRepo, scratchDirs } from '../helpers/repo.js';
-import { StateRecordSchema } from '../../src/state/schema.js';
+import { recordRules } from '../../src/languages/index.js';
+import { stateRecordSchema } from '../../src/state/schema.js';
+
+const StateRecordSchema = stateRecordSchema(recordRules());
 
 const MOD = 'go.packages.dev.ameide.io/ameide-sdk-go';
 const { tmp, track } = scratchDirs();

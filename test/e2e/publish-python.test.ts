@@ -6,7 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { startRegistryProcess, type RegistryProcess } from '../helpers/registry.js';
 import { FIXED_TIMESTAMP, gitIn, makeRepo, PROJECT_ROOT, scratchDirs } from '../helpers/repo.js';
-import { StateRecordSchema } from '../../src/state/schema.js';
+import { recordRules } from '../../src/languages/index.js';
+import { stateRecordSchema } from '../../src/state/schema.js';
+
+const StateRecordSchema = stateRecordSchema(recordRules());
 
 const { tmp, track } = scratchDirs();
 

@@ -5,7 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { FIXED_TIMESTAMP, gitIn, makeRepo, scratchDirs } from '../helpers/repo.js';
 import { startVerdaccio, type Verdaccio } from '../helpers/verdaccio.js';
-import { StateRecordSchema } from '../../src/state/schema.js';
+import { recordRules } from '../../src/languages/index.js';
+import { stateRecordSchema } from '../../src/state/schema.js';
+
+const StateRecordSchema = stateRecordSchema(recordRules());
 
 const { tmp, track } = scratchDirs();
 

@@ -21,7 +21,7 @@ let env: Record<string, string>;
 let repo: string;
 
 beforeAll(async () => {
-  stack = await startDevStack({ goPrivatePatterns: [GO_HOST] });
+  stack = await startDevStack({ consumerEnv: { GONOSUMDB: GO_HOST } });
   env = { PATH: process.env.PATH!, HOME: tmp('home-'), ...stack.env, ...stack.secrets, GONOSUMDB: GO_HOST };
   repo = track(makeRepo(undefined, { date: '2025-11-14T07:00:00Z' }));
 }, 60_000);

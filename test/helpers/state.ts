@@ -1,4 +1,8 @@
+import { recordRules } from '../../src/languages/index.js';
 import type { StateRecord } from '../../src/state/schema.js';
+
+/** The record rules of the ecosystem table, as the CLI passes them to the state layer. */
+export const RULES = recordRules();
 import { npmShaIdentifier } from '../../src/languages/ts/version.js';
 
 /** A valid state record per language; `n` varies version, timestamp and sha. */

@@ -1,13 +1,18 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readEnv, GO_PUBLISH_ENV, GO_SMOKE_ENV, checkEnvAll } from '../../src/config/env.js';
+import { readEnv, checkEnvAll } from '../../src/config/env.js';
 import { configJsonSchema } from '../../src/config/json-schema.js';
-import { loadConfig, selectLanguages } from '../../src/config/load.js';
+import { loadConfig as loadWith } from '../../src/config/load.js';
+import type { GoConfig } from '../../src/languages/go/config.js';
+import { GO_PUBLISH_ENV, GO_SMOKE_ENV } from '../../src/languages/go/env.js';
+import { configSchema, selectLanguages as selectWith } from '../../src/languages/index.js';
 import { CliError } from '../../src/util/errors.js';
 import { PROJECT_ROOT, tempDir, scratchDirs } from '../helpers/repo.js';
 
 const { track } = scratchDirs();
+const loadConfig = (root: string) => loadWith(root, configSchema());
+const selectLanguages = (config: Parameters<typeof selectWith>[0], lang: string | undefined) => selectWith(config, lang).map((l) => l.id);
 
 function dirWithConfig(cfg: unknown): string {
   const d = tempDir();
@@ -25,16 +30,16 @@ async function usageOf(p: Promise<unknown>): Promise<string> {
 
 describe('config file', () => {
   it('the checked-in JSON Schema is up to date (run `npm run schema`)', () => {
-    expect(readFileSync(join(PROJECT_ROOT, 'schema/ameide-pkg.config.schema.json'), 'utf8')).toBe(configJsonSchema());
+    expect(readFileSync(join(PROJECT_ROOT, 'schema/ameide-pkg.config.schema.json'), 'utf8')).toBe(configJsonSchema(configSchema()));
   });
 
   it('fills defaults, including the ConfigMap mapping of DESIGN.md §5', async () => {
     const { config } = await loadConfig(dirWithConfig({ go: { modules: [{ dir: 'go' }] } }));
     expect(config.stateDir).toBe('tmp/tilt-packages');
     expect(config.distTag).toBe('dev');
-    expect(config.go?.goBase).toBe('pseudo');
+    expect((config.go as GoConfig | undefined)?.goBase).toBe('pseudo');
     expect(config.state.go).toEqual({ file: 'go.json', configMap: 'go-packages-state', key: 'ameide-sdk-go.json' });
-    expect(config.state.ts.configMap).toBe('ts-packages-state');
+    expect(config.state.ts?.configMap).toBe('ts-packages-state');
     expect(selectLanguages(config, 'all')).toEqual(['go']);
   });
 

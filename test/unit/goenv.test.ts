@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkGoEnv, matchPrefixPatterns } from '../../src/doctor/goenv.js';
+import { checkGoEnv, matchPrefixPatterns } from '../../src/languages/go/goenv.js';
 
 const MOD = 'go.packages.dev.ameide.io/ameide-sdk-go';
 

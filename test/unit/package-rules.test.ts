@@ -3,10 +3,12 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PACKAGE_RULES } from '../../src/languages/package-rules.js';
+import { languageById } from '../../src/languages/index.js';
 import { npmNameProblem } from '../../src/languages/ts/package-name.js';
 import { parseState, serializeState } from '../../src/state/files.js';
-import { sampleRecord } from '../helpers/state.js';
+import { RULES, sampleRecord } from '../helpers/state.js';
+
+const PACKAGE_RULES = { ts: languageById('ts').record.checkPackage, python: languageById('python').record.checkPackage, go: languageById('go').record.checkPackage };
 
 /** The validate-npm-package-name that the installed npm itself uses: the judge for npm names. */
 function npmsValidator(): (name: string) => { validForNewPackages: boolean } {
@@ -73,11 +75,11 @@ describe('PACKAGE_RULES', () => {
 
   it('parseState refuses a record whose top-level version is not valid either, on one line', () => {
     const r = { ...sampleRecord('go', 1), version: 'master' };
-    const parsed = parseState(serializeState(r), 'go');
+    const parsed = parseState(serializeState(r), RULES, 'go');
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.reason).toMatch(/^an invalid state record: version: "master" is not a canonical Go version/);
     const evil = { ...sampleRecord('python', 1), packages: [{ ...sampleRecord('python', 1).packages[0]!, name: 'a\nb' }] };
-    const p2 = parseState(serializeState(evil));
+    const p2 = parseState(serializeState(evil), RULES);
     expect(!p2.ok && p2.reason).toMatch(/^[^\n]*"a\\nb" is not a valid Python distribution name[^\n]*$/);
   });
 });

@@ -2,8 +2,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
+import { configSchema } from '../../src/languages/index.js';
 import type { Config } from '../../src/config/schema.js';
-import type { Language, PublishOptions, SmokeReport, VersionPlan } from '../../src/languages/types.js';
+import type { Language, PublishOptions } from '../../src/languages/types.js';
+import type { SmokeReport, VersionPlan } from '../../src/model/packages.js';
 import { runPublish, type PublishRunOptions, type StageListener } from '../../src/publish/run.js';
 import type { Snapshot } from '../../src/snapshot/resolve.js';
 import { Output } from '../../src/util/log.js';
@@ -17,7 +19,7 @@ const { tmp } = scratchDirs();
 const snapshot: Snapshot = { timestamp: '20251106083012', gitSha: '0123456789ab', time: '2025-11-06T08:30:12Z', timeSource: 'commit', dirty: false, shaSource: 'git' };
 let config: Config;
 beforeAll(async () => {
-  config = (await loadConfig(EXAMPLE)).config;
+  config = (await loadConfig(EXAMPLE, configSchema())).config;
 });
 
 function language(o: { smoke?: boolean; publishFails?: boolean } = {}): Language {
@@ -25,6 +27,7 @@ function language(o: { smoke?: boolean; publishFails?: boolean } = {}): Language
     id: 'go',
     publishEnv: [],
     smokeEnv: [],
+    smokeFlags: [],
     plan: async () => ({ language: 'go', snapshot, packages: [{ name: 'example.com/m', version: 'v0.0.0-20251106083012-0123456789ab', dir: '/x', base: 'v0.0.0' }] }),
     publish: async (_ctx: unknown, plan: VersionPlan, opts: PublishOptions) => {
       opts.onStep?.('build', 'module zip');
@@ -41,7 +44,7 @@ async function stages(lang: Language, over: Partial<PublishRunOptions> = {}) {
   const seen: string[] = [];
   const onStage: StageListener = (l, s, d) => seen.push(`${l}:${s}${d ? ` (${d})` : ''}`);
   const root = tmp('stages-');
-  const [run] = await runPublish({ root, config, env: {}, out: new Output({ json: true, color: false, quiet: true }), snapshot, languages: [lang], dryRun: false, smoke: true, smokeOptions: {}, onStage, ...over });
+  const [run] = await runPublish({ root, config, env: {}, out: new Output({ json: true, color: false, quiet: true }), snapshot, languages: [lang], dryRun: false, smoke: true, smokeFlags: {}, onStage, ...over });
   return { seen, run: run!, root };
 }
 

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseState, readState, serializeState, writeState } from '../../src/state/files.js';
 import type { StateRecord } from '../../src/state/schema.js';
 import { tempDir, scratchDirs } from '../helpers/repo.js';
+import { RULES } from '../helpers/state.js';
 
 const { track } = scratchDirs();
 
@@ -23,8 +24,8 @@ describe('state records', () => {
     const d = tempDir();
     track(d);
     const p = join(d, 'nested/dir/go.json');
-    await writeState(p, sampleRecord());
-    expect(await readState(p, 'go')).toEqual(sampleRecord());
+    await writeState(p, sampleRecord(), RULES);
+    expect(await readState(p, RULES, 'go')).toEqual(sampleRecord());
     expect(readFileSync(p, 'utf8')).toBe(serializeState(sampleRecord()));
     expect(readdirSync(join(d, 'nested/dir'))).toEqual(['go.json']);
   });
@@ -32,25 +33,25 @@ describe('state records', () => {
   it('returns null for a missing file, a clear error for corrupt and foreign ones', async () => {
     const d = tempDir();
     track(d);
-    expect(await readState(join(d, 'none.json'))).toBeNull();
+    expect(await readState(join(d, 'none.json'), RULES)).toBeNull();
     writeFileSync(join(d, 'corrupt.json'), '{"schemaVersion":1,');
-    await expect(readState(join(d, 'corrupt.json'))).rejects.toThrow(/corrupt\.json: not valid JSON/);
+    await expect(readState(join(d, 'corrupt.json'), RULES)).rejects.toThrow(/corrupt\.json: not valid JSON/);
     writeFileSync(join(d, 'foreign.json'), '{"name":"something-else"}');
-    await expect(readState(join(d, 'foreign.json'))).rejects.toThrow(/not an ameide-pkg state record/);
+    await expect(readState(join(d, 'foreign.json'), RULES)).rejects.toThrow(/not an ameide-pkg state record/);
   });
 
   it('rejects wrong language, bad digests and bad SHAs', () => {
     const r = sampleRecord();
-    expect(parseState(JSON.stringify(r), 'ts')).toMatchObject({ ok: false, reason: expect.stringMatching(/expected "ts"/) });
-    expect(parseState(JSON.stringify({ ...r, gitSha: 'XYZ' }))).toMatchObject({ ok: false, reason: expect.stringMatching(/gitSha/) });
+    expect(parseState(JSON.stringify(r), RULES, 'ts')).toMatchObject({ ok: false, reason: expect.stringMatching(/expected "ts"/) });
+    expect(parseState(JSON.stringify({ ...r, gitSha: 'XYZ' }), RULES)).toMatchObject({ ok: false, reason: expect.stringMatching(/gitSha/) });
     const badDigest = { ...r, packages: [{ ...r.packages[0]!, digest: 'md5:abc' }] };
-    expect(parseState(JSON.stringify(badDigest))).toMatchObject({ ok: false, reason: expect.stringMatching(/digest/) });
+    expect(parseState(JSON.stringify(badDigest), RULES)).toMatchObject({ ok: false, reason: expect.stringMatching(/digest/) });
   });
 
   it('refuses to write an invalid record', async () => {
     const d = tempDir();
     track(d);
-    await expect(writeState(join(d, 'x.json'), { ...sampleRecord(), timestamp: 'now' })).rejects.toThrow(/invalid state/);
+    await expect(writeState(join(d, 'x.json'), { ...sampleRecord(), timestamp: 'now' }, RULES)).rejects.toThrow(/invalid state/);
     expect(readdirSync(d)).toEqual([]);
   });
 });
