@@ -82,7 +82,7 @@ describe('--json documents on the example are byte-identical to test/golden/', (
   let run: Record<string, string>;
 
   beforeAll(async () => {
-    stack = await startDevStack({ goPrivatePatterns: [GO_HOST] });
+    stack = await startDevStack({ consumerEnv: { GONOSUMDB: GO_HOST } });
     api = await startFakeApiServer({ https: true, token: 'golden-token', namespaces: [NS] });
     repo = track(makeRepo());
     home = tmp('golden-home-');

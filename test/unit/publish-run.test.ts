@@ -2,8 +2,10 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
+import { configSchema } from '../../src/languages/index.js';
 import type { Config } from '../../src/config/schema.js';
-import type { Language, PublishOptions, PublishOutcome, SmokeReport, VersionPlan } from '../../src/languages/types.js';
+import type { Language, PublishOptions } from '../../src/languages/types.js';
+import type { PublishOutcome, SmokeReport, VersionPlan } from '../../src/model/packages.js';
 import { runLanguage, runPublish, type PublishRunOptions } from '../../src/publish/run.js';
 import type { Snapshot } from '../../src/snapshot/resolve.js';
 import { CliError, EXIT, usageError } from '../../src/util/errors.js';
@@ -27,7 +29,7 @@ const EARLIER = '{"earlier":"run"}\n';
 
 let config: Config;
 beforeAll(async () => {
-  config = (await loadConfig(EXAMPLE)).config;
+  config = (await loadConfig(EXAMPLE, configSchema())).config;
 });
 
 type Fail = 'plan' | 'publish' | 'smoke' | 'smoke-throws' | 'none';
@@ -48,6 +50,7 @@ function fake(o: { fail?: Fail; error?: Error; outcome?: Partial<PublishOutcome>
     id: 'go',
     publishEnv: [],
     smokeEnv: [],
+    smokeFlags: [{ key: 'withGo', flags: '--with-go', description: 'the real go' }],
     plan: async (): Promise<VersionPlan> => {
       f.calls.push('plan');
       boom('plan');
@@ -82,7 +85,7 @@ function root(earlier = false): string {
 }
 
 function options(dir: string, over: Partial<PublishRunOptions> = {}): PublishRunOptions {
-  return { root: dir, config, env: {}, out: new Output({ json: true, color: false, quiet: true }), snapshot, languages: [], dryRun: false, smoke: true, smokeOptions: { withGo: false }, now: () => NOW, ...over };
+  return { root: dir, config, env: {}, out: new Output({ json: true, color: false, quiet: true }), snapshot, languages: [], dryRun: false, smoke: true, smokeFlags: { withGo: false, upstreamProbe: 'not this language\'s flag' }, now: () => NOW, ...over };
 }
 
 const stateFile = (dir: string) => join(dir, 'tmp/tilt-packages/go.json');
@@ -96,8 +99,10 @@ describe('runLanguage: state is written only after publish and smoke succeeded',
     expect(run.error).toBeUndefined();
     expect(run.exitCode).toBeUndefined();
     expect(f.calls).toEqual(['plan', 'publish', 'smoke']);
-    expect(f.publishOpts).toMatchObject({ dryRun: false, smoke: true });
-    // The runner passes smokeOptions through untouched.
+    // Publish is told only what it acts on (dryRun); whether smoke follows is the runner's business.
+    expect(f.publishOpts).toMatchObject({ dryRun: false });
+    expect(f.publishOpts).not.toHaveProperty('smoke');
+    // The runner hands the language its own smoke flags, and only those.
     expect(f.smokeOpts).toEqual({ withGo: false });
     const written = JSON.parse(readFileSync(stateFile(dir), 'utf8'));
     expect(written).toEqual({
@@ -166,7 +171,7 @@ describe('runLanguage: state is written only after publish and smoke succeeded',
     expect(run).toMatchObject({ ok: true, stage: 'done' });
     expect(run.smoke).toBeUndefined();
     expect(f.calls).toEqual(['plan', 'publish']);
-    expect(f.publishOpts).toMatchObject({ smoke: false });
+    expect(f.publishOpts).toMatchObject({ dryRun: false });
     expect(existsSync(stateFile(dir))).toBe(true);
   });
 

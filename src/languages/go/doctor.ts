@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import type { DoctorFinding, LanguageContext } from '../types.js';
 import type { GoConfig } from './config.js';
 import { httpProxy } from './env.js';
-import { escapePath } from './escape.js';
+import { escapePath } from '../../gomod/escape.js';
 import { checkGoEnv } from './goenv.js';
-import { parseGoMod } from './gomod.js';
-import { compareSemver, isValidSemver, semverPrerelease } from './semver.js';
+import { parseGoMod } from '../../gomod/modfile.js';
+import { compareSemver, isValidSemver, semverPrerelease } from '../../gomod/semver.js';
 
 const TIMEOUT_MS = 3000;
 

@@ -60,7 +60,7 @@ export const goLanguage: Language<GoConfig, GoPublishDetails, GoSmokeFlag, 'go'>
       return (await import('./doctor.js')).latestGoRelease(name, env);
     },
     async sortsAfter(a, b) {
-      return (await import('./semver.js')).compareSemver(a, b) > 0;
+      return (await import('../../gomod/semver.js')).compareSemver(a, b) > 0;
     },
     raiseBase: () => 'tag the next version or set go.goBase to "tags" (pseudo-versions then build on the newest release)',
     needsHistory: (section) =>
