@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { StateRecord } from '../../model/record.js';
 import { writeFileAtomic } from '../../util/atomic.js';
 import type { PinEdit, PinPlan } from '../types.js';
-import { normalizeDistName } from './version.js';
+import { normalizeProjectName } from '../../pypa/name.js';
 
 /** `pin --lang python`: one `<name>==<version>` line per package in a constraints file. */
 export async function planPythonPin(record: StateRecord, dir: string, file = 'constraints.txt'): Promise<PinPlan> {
@@ -15,7 +15,7 @@ export async function planPythonPin(record: StateRecord, dir: string, file = 'co
     const want = `${p.name}==${p.version}`;
     const i = lines.findIndex((l) => {
       const name = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(l)?.[1];
-      return name !== undefined && normalizeDistName(name) === normalizeDistName(p.name);
+      return name !== undefined && normalizeProjectName(name) === normalizeProjectName(p.name);
     });
     if (i === -1) {
       lines.push(want);
