@@ -2,12 +2,14 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import type { Config, LanguageId } from '../../src/config/schema.js';
+import type { Config } from '../../src/config/schema.js';
+import { configSchema, recordRules } from '../../src/languages/index.js';
 import type { ConfigMapClient } from '../../src/kube/configmaps.js';
-import type { Language, PublishOptions, SmokeReport, VersionPlan } from '../../src/languages/types.js';
+import type { Language, PublishOptions } from '../../src/languages/types.js';
+import type { LanguageId, SmokeReport, VersionPlan } from '../../src/model/packages.js';
 import { publishPipeline, type PipelineOptions } from '../../src/publish/pipeline.js';
 import type { Snapshot } from '../../src/snapshot/resolve.js';
-import { StateRecordSchema } from '../../src/state/schema.js';
+import { stateRecordSchema } from '../../src/state/schema.js';
 import { CliError } from '../../src/util/errors.js';
 import { Output } from '../../src/util/log.js';
 import { EXAMPLE, scratchDirs } from '../helpers/repo.js';
@@ -18,14 +20,15 @@ import { EXAMPLE, scratchDirs } from '../helpers/repo.js';
  * the pipeline; runLanguage's own stages are covered in publish-stages.test.ts.
  */
 const { tmp } = scratchDirs();
+const StateRecordSchema = stateRecordSchema(recordRules());
 const snapshot: Snapshot = { timestamp: '20251106083012', gitSha: '0123456789ab', time: '2025-11-06T08:30:12Z', timeSource: 'commit', dirty: false, shaSource: 'git' };
 let config: Config;
 beforeAll(async () => {
-  config = (await loadConfig(EXAMPLE)).config;
+  config = (await loadConfig(EXAMPLE, configSchema())).config;
 });
 
 /** Names, versions and digests each ecosystem's record rules accept. */
-const PACKAGES: Record<LanguageId, { name: string; version: string; digest: string }> = {
+const PACKAGES: Record<'ts' | 'python' | 'go', { name: string; version: string; digest: string }> = {
   ts: { name: '@ameide/sdk', version: '0.0.0-20251106083012-0123456789ab', digest: 'sha512-' + 'A'.repeat(86) + '==' },
   python: { name: 'ameide-sdk', version: '0.1.0.dev20251106083012', digest: 'sha256:' + '0'.repeat(64) },
   go: { name: 'go.packages.example/ameide-sdk-go', version: 'v0.0.0-20251106083012-0123456789ab', digest: 'h1:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=' },
@@ -38,12 +41,13 @@ interface World {
   opened: number;
 }
 
-function fakeLanguage(w: World, id: LanguageId, o: { publishFails?: boolean; smokeFails?: boolean; env?: string } = {}): Language {
+function fakeLanguage(w: World, id: keyof typeof PACKAGES, o: { publishFails?: boolean; smokeFails?: boolean; env?: string } = {}): Language {
   const pkg = PACKAGES[id];
   return {
     id,
     publishEnv: o.env ? [{ name: o.env, kind: 'text', required: true, purpose: 'test' }] : [],
     smokeEnv: [],
+    smokeFlags: [],
     plan: async () => ({ language: id, snapshot, packages: [{ name: pkg.name, version: pkg.version, dir: '/x', base: '0.0.0' }] }),
     publish: async (_ctx: unknown, plan: VersionPlan, opts: PublishOptions) => {
       w.events.push(`${id}:publish`);
@@ -102,7 +106,7 @@ function run(w: World, languages: Language[], over: Partial<PipelineOptions> = {
     languages,
     dryRun: false,
     smoke: true,
-    smokeOptions: {},
+    smokeFlags: {},
     openCluster: memoryCluster(w),
     onStage: (l, s, d) => stages.push(`${l}:${s}${d ? ` (${d})` : ''}`),
     ...over,
