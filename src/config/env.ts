@@ -3,7 +3,7 @@ import { usageError } from '../util/errors.js';
 /**
  * The environment half of the configuration. No defaults are baked in: a missing value is
  * an error, and all missing/invalid names are reported in ONE message so a CI run needs one
- * round-trip to fix them (seed principle: "scripts must fail if required variables are missing").
+ * round-trip to fix them: a run must fail on a missing variable, never guess a default.
  */
 /**
  * How a value is checked: `url` (http or https), `text` (anything non-empty), or a language's

@@ -8,7 +8,7 @@ import { stateFilePath } from './files.js';
 import { clusterView, configMapReader, readLocalView } from './views.js';
 
 /**
- * `state sync`: ConfigMap values → `tmp/tilt-packages/<file>` (replaces the old system's
+ * `state sync`: ConfigMap values → `tmp/tilt-packages/<file>` (what the shell scripts ameide-pkg replaced called
  * sync-*-packages-state.sh). A value is validated before anything is written and written
  * atomically, byte for byte as stored, so a fresh checkout gets exactly what CI pushed.
  */
