@@ -24,7 +24,7 @@ const table: Language[] = [...BUILT_IN];
 
 /**
  * `publish --json`'s per-language outcome, discriminated by `language`: each built-in
- * language's `details` shape (docs/architecture.md §6.3).
+ * language's `details` shape (docs/architecture.md §6.1).
  */
 type OutcomeOf<L> = L extends Language<infer _S, infer D, infer _F, infer Id> ? PublishOutcome<D, Id> : never;
 export type BuiltInOutcome = OutcomeOf<(typeof BUILT_IN)[number]>;

@@ -37,7 +37,7 @@ export type PublishStatus = 'published' | 'already-present' | 'dry-run';
 /**
  * One package as published. `details` is the language's own record of what it built (file
  * counts, sizes, rewritten dependencies): part of `publish --json`, typed per language
- * (docs/architecture.md §6.3 lists each language's shape).
+ * (docs/architecture.md §6.1 lists each language's shape).
  */
 export interface PublishedPackage<Details = unknown> {
   name: string;

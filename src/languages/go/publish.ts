@@ -19,7 +19,7 @@ export function infoDocument(version: string, time: string): Buffer {
   return Buffer.from(JSON.stringify({ Version: version, Time: rfc3339(new Date(time)) }) + '\n');
 }
 
-/** `publish --json` `details` of a Go module (docs/architecture.md §6.3). */
+/** `publish --json` `details` of a Go module (docs/architecture.md §6.1). */
 export interface GoPublishDetails {
   /** Files in the module zip, and its size in bytes. */
   files: number;

@@ -65,7 +65,7 @@ export function goOverrideVersion(value: string, modulePath: string): string {
 
 /**
  * Is (module path, version) what `go` accepts in a require line (x/mod module.Check)? null
- * when yes, else why not. What every reader of a go state record checks (see languages/package-rules.ts).
+ * when yes, else why not. What every reader of a go state record checks (its `record.checkPackage`, see index.ts).
  */
 export function validateGoPackage(modulePath: string, version: string): string | null {
   const bad = checkModulePath(modulePath);

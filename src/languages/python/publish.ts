@@ -11,7 +11,7 @@ import { buildDists, findBuildInterpreter, stageProject, wheelMetadata, type Bui
 import { readPythonProject } from './project.js';
 import { servedSha256, sha256OfFile, uploadDist } from './upload.js';
 
-/** `publish --json` `details` of a Python distribution (docs/architecture.md §6.3). */
+/** `publish --json` `details` of a Python distribution (docs/architecture.md §6.1). */
 export interface PythonPublishDetails {
   /** Every file uploaded (wheel first), with the sha256 the index must serve it with. */
   files: { filename: string; sha256: string }[];

@@ -49,7 +49,7 @@ export function pythonOverrideVersion(value: string): string {
 
 /**
  * Is (name, version) a distribution pip can be pinned to with `name==version`? null when
- * yes, else why not. What every reader of a python state record checks (see languages/package-rules.ts).
+ * yes, else why not. What every reader of a python state record checks (its `record.checkPackage`, see index.ts).
  */
 export function validatePythonPackage(name: string, version: string): string | null {
   if (!isValidProjectName(name)) return `${JSON.stringify(name)} is not a valid Python distribution name (PEP 508: letters, digits, . _ -)`;

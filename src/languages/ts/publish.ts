@@ -16,7 +16,7 @@ import { discoverWorkspace } from './workspace.js';
  * on the registry with the same integrity is success; a different one is a failure. A
  * pre-existing `latest` is never moved to a snapshot.
  */
-/** `publish --json` `details` of an npm package (docs/architecture.md §6.3). */
+/** `publish --json` `details` of an npm package (docs/architecture.md §6.1). */
 export interface TsPublishDetails {
   /** The packed tarball's file name. */
   tarball: string;

@@ -61,7 +61,7 @@ export function tsOverrideVersion(value: string): string {
 
 /**
  * Is (name, version) something npm would publish and install exactly as written? null when
- * yes, else why not. What every reader of a ts state record checks (see languages/package-rules.ts).
+ * yes, else why not. What every reader of a ts state record checks (its `record.checkPackage`, see index.ts).
  */
 export function validateTsPackage(name: string, version: string): string | null {
   const bad = npmNameProblem(name);
