@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MAX_GO_MOD, MAX_ZIP_FILE } from '../../src/gomod/limits.js';
 import { writeZip } from '../../src/gomod/zip-writer.js';
-import { inspectModuleZip, ZipRejection } from '../../src/gomod/zip-check.js';
+import { open } from 'node:fs/promises';
+import { readCentralDirectory } from '../../src/gomod/archive-zip.js';
+import { inspectModuleZip, ZipRejection, type SpeculatedEntry } from '../../src/gomod/zip-check.js';
 import { ZipStreamScanner } from '../../src/registry/go/zip-stream.js';
-import { refHashZip } from '../helpers/go.js';
+import { goCheckZip, refHashZip } from '../helpers/go.js';
 import { buildZip, hostileCases, type RawEntry } from '../helpers/hostile-zips.js';
 import { scratchDirs } from '../helpers/repo.js';
 import { goModuleFixture } from '../helpers/zips.js';
@@ -135,6 +137,75 @@ describe('one-pass zip reading gives the file-based verdict', () => {
     const entries: RawEntry[] = [{ name: `${PREFIX}go.mod`, data: gomod }, { name: `${PREFIX}zeros`, data: Buffer.alloc(4 << 20) }];
     const r = await expectSameVerdict(buildZip(entries), 1 << 20);
     expect(r.outcome).toMatchObject({ ok: false, tooLarge: true });
+  });
+});
+
+/**
+ * Entries are read several at a time, so failures are noticed in whatever order the reads
+ * finish. Go's HashZip reads one entry after another in name order and reports the first
+ * failure; the verdict must be that one however the reads are scheduled. Each test below forces
+ * a schedule in which the entry Go blames is NOT the first whose failure lands.
+ */
+describe('the blamed entry is the one Go reads first, whatever order the reads finish in', () => {
+  const gomod = `module ${MOD}\n\ngo 1.19\n`;
+
+  it('a slow failure early in name order beats a fast one later in name order (judged by Go)', async () => {
+    // Central directory order go.mod, b.go, a.bin; Go's order a.bin, b.go, go.mod. b.go fails on
+    // its first read (local signature); a.bin only after 4 MiB are read (CRC).
+    const bytes = buildZip([
+      { name: `${PREFIX}go.mod`, data: gomod },
+      { name: `${PREFIX}b.go`, data: 'package hostile\n', localSignature: 0x04034b51 },
+      { name: `${PREFIX}a.bin`, data: randomBytes(4 << 20), method: 0, crc: 99 },
+    ]);
+    const r = await expectSameVerdict(bytes);
+    const go = await goCheckZip(MOD, VERSION, save(bytes));
+    expect(go).toMatchObject({ ok: false, stage: 'hash', error: expect.stringMatching(/checksum error/) });
+    expect(r.outcome).toEqual({ ok: false, message: `zip entry "${PREFIX}a.bin": checksum error`, tooLarge: false });
+  });
+
+  it('the schedule the flake was seen under: go.mod’s read takes one more round trip than hostile.go’s', async () => {
+    // cd-offset-lie: both entries' local headers are missing; Go blames go.mod (name order). A
+    // record at go.mod's central offset makes its read check (and discard) the record first.
+    const bytes = hostileCases(MOD)
+      .find((c) => c.id === 'cd-offset-lie')!
+      .zip(PREFIX);
+    const path = save(bytes);
+    const fh = await open(path, 'r');
+    const entries = await readCentralDirectory(fh, bytes.length).finally(() => fh.close());
+    const e = entries.find((x) => x.name.toString() === `${PREFIX}go.mod`)!;
+    const planted: SpeculatedEntry = {
+      headerOffset: Number(e.headerOffset),
+      method: e.method,
+      consumed: Number(e.compressedSize),
+      size: Number(e.uncompressedSize),
+      crc: e.crc32,
+      sha256: '',
+      content: Buffer.from(gomod),
+    };
+    const want = { ok: false, message: `zip entry "${PREFIX}go.mod": bad local file header signature`, tooLarge: false };
+    expect((await inspect(path, MAX_ZIP_FILE)).outcome).toEqual(want);
+    // Many at once too, so the thread pool finishes the reads in varying orders.
+    const runs = await Promise.all(Array.from({ length: 24 }, (_, i) => inspect(path, MAX_ZIP_FILE, new Map(i % 2 ? [[planted.headerOffset, planted]] : []))));
+    for (const run of runs) expect(run.outcome).toEqual(want);
+  });
+
+  it('the uncompressed budget is spent in Go’s order: data hidden in a directory entry before a failing entry is over it, after it is not', async () => {
+    // Directory entries' data escapes CheckZip's size check; the registry stops at the limit
+    // (its one deliberate difference from Go, docs/architecture.md), and where the stop falls
+    // in Go's reading order decides which refusal is reported. Go refuses both zips.
+    const max = 1 << 20;
+    const zip = (dir: string) =>
+      buildZip([
+        { name: `${PREFIX}go.mod`, data: gomod },
+        { name: `${PREFIX}b.go`, data: 'package hostile\n', localSignature: 0x04034b51 },
+        { name: `${PREFIX}${dir}/`, data: Buffer.alloc(2 << 20) },
+      ]);
+    const before = zip('a');
+    const after = zip('z');
+    expect((await goCheckZip(MOD, VERSION, save(before))).ok).toBe(false);
+    expect((await goCheckZip(MOD, VERSION, save(after))).ok).toBe(false);
+    expect((await expectSameVerdict(before, max)).outcome).toEqual({ ok: false, message: `module zip is too large uncompressed (max ${max} bytes)`, tooLarge: true });
+    expect((await expectSameVerdict(after, max)).outcome).toEqual({ ok: false, message: `zip entry "${PREFIX}b.go": bad local file header signature`, tooLarge: false });
   });
 });
 
