@@ -20,12 +20,15 @@ import { checkEntryEnd, entryDataStart, readCentralDirectory, readEntry, ZipForm
  *  2. Names are raw bytes; invalid UTF-8 is refused by the file path check, as in Go.
  *  3. Size limits are checked from declared sizes first (CheckZip), and declared sizes must
  *     then equal the bytes actually read (archive/zip), so no entry is inflated past what
- *     it declares. One deliberate difference: the registry also stops after
- *     `maxUncompressed` bytes inflated in total, directory entries' data included — Go
- *     would hash arbitrarily much data hidden in directory entries; no Go tool writes such
- *     zips, and a server must not inflate a bomb.
+ *     it declares. One deliberate difference: the registry also refuses (too large) where
+ *     the declared sizes of the entries HashZip reads pass `maxUncompressed` in total,
+ *     directory entries included, and inflates nothing from there on — Go would hash
+ *     arbitrarily much data hidden in directory entries; no Go tool writes such zips, and a
+ *     server must not inflate a bomb. (A zip Go accepts reads exactly its declared sizes.)
  *  4. Entries are read INSPECT_CONCURRENCY at a time (zlib on the thread pool); the verdict
- *     does not depend on which failing entry is noticed first.
+ *     does not depend on which failing entry is noticed first: it is the failure of the entry
+ *     HashZip reads first (name byte order), and the uncompressed limit of invariant 3 is
+ *     spent in that order too (see hashZip).
  *  5. One pass: a record taken while the zip streamed in (SpeculatedEntry) replaces reading an
  *     entry back only when the central directory entry would read exactly the recorded
  *     bytes the recorded way (same local header offset and method, compressed size equal to
@@ -171,29 +174,58 @@ export async function inspectModuleZip(path: string, module: string, version: st
   }
 }
 
-/** dirhash.HashZip over the listed entries, reading (and so CRC-checking) each name's last entry. */
+/**
+ * dirhash.HashZip over the listed entries, reading (and so CRC-checking) each name's last entry.
+ * HashZip reads one name after another in byte order and stops at the first failure, so that
+ * entry is the one blamed: entries are read INSPECT_CONCURRENCY at a time, but a failure only
+ * ever cuts off the entries after it in that order, and the verdict is the failure at the cut,
+ * never the first failure that happened to land. The uncompressed limit is a budget spent in
+ * the same order on declared sizes (an entry's read never yields more than it declares, and
+ * one Go accepts yields exactly that), so it too falls at a position that timing cannot move,
+ * and nothing past it is inflated at all.
+ */
 async function hashZip(fh: Awaited<ReturnType<typeof open>>, size: number, entries: ZipEntry[], goModName: string, maxUncompressed: number, speculated: Speculated): Promise<ZipInspection> {
   const lastByName = new Map<string, ZipEntry>();
-  for (const e of entries) {
-    const key = e.name.toString('latin1'); // byte-exact key
-    if (e.name.includes(0x0a)) throw new ZipRejection(`zip entry ${show(e.name)}: dirhash: filenames with newlines are not supported`);
-    lastByName.set(key, e);
+  for (const e of entries) lastByName.set(e.name.toString('latin1'), e); // byte-exact key
+  // Latin-1 keys hold one byte per code unit, so `<` is Go's sort.Strings (byte) order.
+  const order = [...lastByName.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const tooLarge = () => new ZipRejection(`module zip is too large uncompressed (max ${maxUncompressed} bytes)`, true);
+  /** The position where HashZip stops (order.length: it reads everything), and why. */
+  let cut = order.length;
+  const failures = new Map<number, ZipRejection>();
+  const stopAt = (i: number, why: ZipRejection) => {
+    if (i < cut) cut = i;
+    failures.set(i, why);
+  };
+  let budget = 0n;
+  for (let i = 0; i < order.length; i++) {
+    const e = order[i]![1];
+    if (e.name.includes(0x0a)) {
+      stopAt(i, new ZipRejection(`zip entry ${show(e.name)}: dirhash: filenames with newlines are not supported`));
+      break;
+    }
+    budget += e.uncompressedSize;
+    if (budget > BigInt(maxUncompressed)) {
+      stopAt(i, tooLarge());
+      break;
+    }
   }
+
   const digests = new Map<string, string>();
-  const work = [...lastByName.entries()];
   let total = 0;
   let goMod: Buffer | null = null;
-  let failure: ZipRejection | null = null;
   let reused = 0;
+  let next = 0;
   const goModKey = Buffer.from(goModName, 'utf8').toString('latin1');
   const worker = async () => {
-    while (!failure && work.length) {
-      const [key, e] = work.shift()!;
+    // Entries before the cut are never abandoned, so each of them ends read or failed.
+    while (next < cut) {
+      const i = next++;
+      const [key, e] = order[i]!;
       const isGoMod = key === goModKey;
       const known = await recorded(fh, size, e, speculated, isGoMod);
       if (known) {
         total += known.size;
-        if (total > maxUncompressed) failure ??= new ZipRejection(`module zip is too large uncompressed (max ${maxUncompressed} bytes)`, true);
         digests.set(key, known.sha256);
         if (isGoMod) goMod = known.content;
         reused++;
@@ -208,23 +240,22 @@ async function hashZip(fh: Awaited<ReturnType<typeof open>>, size: number, entri
           e,
           (chunk) => {
             total += chunk.length;
-            if (total > maxUncompressed) throw new ZipRejection(`module zip is too large uncompressed (max ${maxUncompressed} bytes)`, true);
             h.update(chunk);
             if (isGoMod) keep.push(chunk);
           },
-          () => failure !== null,
+          () => i > cut, // an earlier entry already decided the verdict
         );
       } catch (err) {
-        if (err instanceof ZipRejection) failure ??= err;
-        else if (err instanceof ZipFormatError) failure ??= new ZipRejection(`zip entry ${show(e.name)}: ${err.message}`);
+        if (err instanceof ZipFormatError) stopAt(i, new ZipRejection(`zip entry ${show(e.name)}: ${err.message}`));
         else throw err;
-        return;
+        continue;
       }
       digests.set(key, h.digest('hex'));
       if (isGoMod) goMod = Buffer.concat(keep);
     }
   };
   await Promise.all(Array.from({ length: INSPECT_CONCURRENCY }, worker));
+  const failure = failures.get(cut);
   if (failure) throw failure;
   const hashed: HashedFile[] = entries.map((e) => ({ name: e.name.toString('utf8'), sha256: digests.get(e.name.toString('latin1'))! }));
   return { h1: hash1(hashed), goMod, files: hashed.length, uncompressedBytes: total, reused, reread: lastByName.size - reused };
