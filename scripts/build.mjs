@@ -8,10 +8,25 @@
 // esbuild wraps each in a function that runs on its first import(), so V8 only pre-parses them.
 // dist/package.json says "commonjs" so the bin keeps its .js name inside this ESM package.
 import { build } from 'esbuild';
-import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cliBuildOptions } from './build-options.mjs';
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
-await build(cliBuildOptions('src/cli/main.ts', 'dist/cli/main.js'));
+// The CLI itself, and the small executable that runs it through a V8 code cache keyed by the
+// bundle's content (src/cli/bin.ts says why).
+await build(cliBuildOptions('src/cli/main.ts', 'dist/cli/app.js'));
+const bundleId = createHash('sha256').update(readFileSync(new URL('../dist/cli/app.js', import.meta.url))).digest('hex').slice(0, 16);
+await build({
+  entryPoints: ['src/cli/bin.ts'],
+  outfile: 'dist/cli/main.js',
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  minifySyntax: true,
+  define: { __AMEIDE_PKG_BUNDLE_ID__: JSON.stringify(bundleId) },
+  logLevel: 'warning',
+});
 writeFileSync(new URL('../dist/package.json', import.meta.url), '{ "type": "commonjs" }\n');
 chmodSync(new URL('../dist/cli/main.js', import.meta.url), 0o755);

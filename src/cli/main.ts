@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { EXIT } from '../util/errors.js';
 import { TOOL_VERSION } from '../util/tool-version.js';

@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+/**
+ * The `ameide-pkg` executable (dist/cli/main.js): runs the CLI bundle (dist/cli/app.js) through a
+ * V8 code cache. Start-up is a product feature — Tilt runs `version` on every loop — and compiling
+ * the bundle is the largest part of what `version --json` does beyond bare node (measured on
+ * this machine: 1.76× → 1.43× of `node -e 0`; scripts/bench/startup.mjs). Node ≥ 22.1 has this
+ * built in (`module.enableCompileCache`); on Node 20 it is `vm.Script` with `cachedData`.
+ *
+ * Rules:
+ *  1. The cache is code, so it is only read from a directory this user owns and nobody else can
+ *     write (`$XDG_CACHE_HOME/ameide-pkg` or `~/.cache/ameide-pkg`, created 0700) — never /tmp.
+ *  2. It is keyed by the bundle's build id, node's version and the architecture; V8 also rejects
+ *     a cache that does not fit the source or its flags, and a rejected cache is rewritten.
+ *  3. It is written once, at exit (so it holds what this run compiled lazily too), via a temp
+ *     file and rename: concurrent runs never see half a cache.
+ *  4. Nothing about the cache can fail a command: any error only costs the compile it would
+ *     have saved. AMEIDE_PKG_NO_COMPILE_CACHE=1 turns it off.
+ * This file must stay small and import only node builtins: it runs before the cache helps.
+ */
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Script, constants } from 'node:vm';
+
+declare const __AMEIDE_PKG_BUNDLE_ID__: string;
+
+const app = join(__dirname, 'app.js');
+
+/** The cache directory, if it is safe to use (rule 1). */
+function cacheDir(): string | undefined {
+  try {
+    const dir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'ameide-pkg');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const st = statSync(dir);
+    const mine = typeof process.getuid !== 'function' || st.uid === process.getuid();
+    return mine && (st.mode & 0o022) === 0 ? dir : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function run(): void {
+  const dir = process.env.AMEIDE_PKG_NO_COMPILE_CACHE ? undefined : cacheDir();
+  const enable = (Module as unknown as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache;
+  if (!dir || enable) {
+    if (dir && enable) enable(dir);
+    createRequire(app)(app);
+    return;
+  }
+  const cacheFile = join(dir, `${__AMEIDE_PKG_BUNDLE_ID__}-${process.version}-${process.arch}.v8cache`);
+  let cached: Buffer | undefined;
+  try {
+    cached = readFileSync(cacheFile);
+  } catch {
+    /* first run */
+  }
+  const source = readFileSync(app, 'utf8');
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: app,
+    cachedData: cached,
+    importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  if (!cached || script.cachedDataRejected) {
+    process.once('exit', () => {
+      try {
+        const tmp = `${cacheFile}.${process.pid}.tmp`;
+        writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
+        renameSync(tmp, cacheFile);
+      } catch {
+        /* rule 4 */
+      }
+    });
+  }
+  const module = { exports: {} };
+  (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(app), module, app, dirname(app));
+}
+
+run();
