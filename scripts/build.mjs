@@ -16,7 +16,17 @@ rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 // The CLI itself, and the small executable that runs it through a V8 code cache keyed by the
 // bundle's content (src/cli/bin.ts says why).
 await build(cliBuildOptions('src/cli/main.ts', 'dist/cli/app.js'));
-const bundleId = createHash('sha256').update(readFileSync(new URL('../dist/cli/app.js', import.meta.url))).digest('hex').slice(0, 16);
+// Node 20 drops a vm.Script's dynamic-import hook when the script comes from a code cache, so
+// the bundle's `import("pkg")` calls (external packages and node: builtins; esbuild turned every
+// internal one into a plain call) go through a function the executable defines, whose own
+// import() is Node's. Every one is a string literal — checked, so none is missed.
+const appUrl = new URL('../dist/cli/app.js', import.meta.url);
+const app = readFileSync(appUrl, 'utf8');
+const literal = /(?<![\w$.])import\("([^"\\]+)"\)/g;
+const rewritten = app.replace(literal, '__ameideImport("$1")');
+if (app.match(literal)?.length === 0 || /(?<![\w$.])import\(/.test(rewritten)) throw new Error('dist/cli/app.js: a dynamic import() the executable cannot route (see scripts/build.mjs)');
+writeFileSync(appUrl, rewritten);
+const bundleId = createHash('sha256').update(rewritten).digest('hex').slice(0, 16);
 await build({
   entryPoints: ['src/cli/bin.ts'],
   outfile: 'dist/cli/main.js',

@@ -21,7 +21,7 @@ import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'no
 import Module, { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Script, constants } from 'node:vm';
+import { Script } from 'node:vm';
 
 declare const __AMEIDE_PKG_BUNDLE_ID__: string;
 
@@ -41,6 +41,9 @@ function cacheDir(): string | undefined {
 }
 
 function run(): void {
+  // The bundle's dynamic imports (scripts/build.mjs routes them here): Node 20 loses a cached
+  // vm.Script's own import() hook, and this file's import() is Node's, resolving from dist/cli/.
+  (globalThis as { __ameideImport?: (id: string) => Promise<unknown> }).__ameideImport = (id) => import(id);
   const dir = process.env.AMEIDE_PKG_NO_COMPILE_CACHE ? undefined : cacheDir();
   const enable = (Module as unknown as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache;
   if (!dir || enable) {
@@ -59,7 +62,6 @@ function run(): void {
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: app,
     cachedData: cached,
-    importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   if (!cached || script.cachedDataRejected) {
     process.once('exit', () => {
