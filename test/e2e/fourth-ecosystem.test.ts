@@ -86,18 +86,8 @@ afterAll(async () => {
 describe('a fourth ecosystem registered by one table row', () => {
   const sha = () => gitIn(repo, ['rev-parse', 'HEAD']).trim().slice(0, 12);
   const version = () => `1.2.0-dev.${FIXED_TIMESTAMP}.g${sha()}`;
-  // runCli runs dist/cli/main.js; these run the bundle with the crates row.
-  const crates = async (args: string[], extra?: NodeJS.ProcessEnv) => {
-    const { execa } = await import('execa');
-    const r = await execa(process.execPath, [cli, '-C', repo, ...args], { reject: false, extendEnv: false, env: { PATH: process.env.PATH, CI: 'true', NO_COLOR: '1', ...env(extra) } });
-    let json: any;
-    try {
-      json = JSON.parse(String(r.stdout));
-    } catch {
-      json = undefined;
-    }
-    return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr), json };
-  };
+  // The bundle with the crates row, not dist/cli/main.js.
+  const crates = (args: string[], extra?: NodeJS.ProcessEnv) => runCli(['-C', repo, ...args], { cli, env: env(extra) });
 
   it('version: the snapshot version comes from the shared resolver; --lang knows the new id', async () => {
     const r = await crates(['version', '--json', '--lang', 'crates']);

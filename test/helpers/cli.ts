@@ -8,10 +8,10 @@ export interface CliResult {
   json: any;
 }
 
-/** Run the BUILT binary, as users and Tilt do. */
-export async function runCli(args: string[], opts: Options & { env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
-  const { env, ...rest } = opts;
-  const r = await execa(process.execPath, [CLI, ...args], {
+/** Run the BUILT binary, as users and Tilt do (`cli`: another build of it, e.g. one with an extra table row). */
+export async function runCli(args: string[], opts: Options & { env?: NodeJS.ProcessEnv; cli?: string } = {}): Promise<CliResult> {
+  const { env, cli = CLI, ...rest } = opts;
+  const r = await execa(process.execPath, [cli, ...args], {
     reject: false,
     extendEnv: false,
     ...rest,
