@@ -24,7 +24,7 @@ const appUrl = new URL('../dist/cli/app.js', import.meta.url);
 const app = readFileSync(appUrl, 'utf8');
 const literal = /(?<![\w$.])import\("([^"\\]+)"\)/g;
 const rewritten = app.replace(literal, '__ameideImport("$1")');
-if (app.match(literal)?.length === 0 || /(?<![\w$.])import\(/.test(rewritten)) throw new Error('dist/cli/app.js: a dynamic import() the executable cannot route (see scripts/build.mjs)');
+if (rewritten === app || /(?<![\w$.])import\(/.test(rewritten)) throw new Error('dist/cli/app.js: a dynamic import() the executable cannot route (see scripts/build.mjs)');
 writeFileSync(appUrl, rewritten);
 const bundleId = createHash('sha256').update(rewritten).digest('hex').slice(0, 16);
 await build({

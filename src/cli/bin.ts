@@ -8,19 +8,22 @@
  *
  * Rules:
  *  1. The cache is code, so it is only read from a directory this user owns and nobody else can
- *     write (`$XDG_CACHE_HOME/ameide-pkg` or `~/.cache/ameide-pkg`, created 0700) — never /tmp.
+ *     write (`$XDG_CACHE_HOME/ameide-pkg` if that is absolute, else `~/.cache/ameide-pkg`; created
+ *     0700). A missing cache home is created only inside a home this user owns (so `sudo` with the
+ *     user's HOME never leaves root-owned directories behind).
  *  2. It is keyed by the bundle's build id, node's version and the architecture; V8 also rejects
  *     a cache that does not fit the source or its flags, and a rejected cache is rewritten.
  *  3. It is written once, at exit (so it holds what this run compiled lazily too), via a temp
- *     file and rename: concurrent runs never see half a cache.
+ *     file and rename: concurrent runs never see half a cache. Caches of other builds are removed
+ *     then, so rebuilding a checkout does not pile them up.
  *  4. Nothing about the cache can fail a command: any error only costs the compile it would
  *     have saved. AMEIDE_PKG_NO_COMPILE_CACHE=1 turns it off.
  * This file must stay small and import only node builtins: it runs before the cache helps.
  */
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { Script } from 'node:vm';
 
 declare const __AMEIDE_PKG_BUNDLE_ID__: string;
@@ -30,11 +33,16 @@ const app = join(__dirname, 'app.js');
 /** The cache directory, if it is safe to use (rule 1). */
 function cacheDir(): string | undefined {
   try {
-    const dir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'ameide-pkg');
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const st = statSync(dir);
-    const mine = typeof process.getuid !== 'function' || st.uid === process.getuid();
-    return mine && (st.mode & 0o022) === 0 ? dir : undefined;
+    const mine = (p: string) => typeof process.getuid !== 'function' || statSync(p).uid === process.getuid();
+    const xdg = process.env.XDG_CACHE_HOME;
+    const home = xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.cache');
+    if (!existsSync(home)) {
+      if (!mine(dirname(home))) return undefined;
+      mkdirSync(home, { recursive: true, mode: 0o700 });
+    }
+    const dir = join(home, 'ameide-pkg');
+    if (!existsSync(dir)) mkdirSync(dir, { mode: 0o700 });
+    return mine(dir) && (statSync(dir).mode & 0o022) === 0 ? dir : undefined;
   } catch {
     return undefined;
   }
@@ -44,14 +52,15 @@ function run(): void {
   // The bundle's dynamic imports (scripts/build.mjs routes them here): Node 20 loses a cached
   // vm.Script's own import() hook, and this file's import() is Node's, resolving from dist/cli/.
   (globalThis as { __ameideImport?: (id: string) => Promise<unknown> }).__ameideImport = (id) => import(id);
-  const dir = process.env.AMEIDE_PKG_NO_COMPILE_CACHE ? undefined : cacheDir();
+  const dir = process.env.AMEIDE_PKG_NO_COMPILE_CACHE === '1' ? undefined : cacheDir();
   const enable = (Module as unknown as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache;
   if (!dir || enable) {
     if (dir && enable) enable(dir);
     createRequire(app)(app);
     return;
   }
-  const cacheFile = join(dir, `${__AMEIDE_PKG_BUNDLE_ID__}-${process.version}-${process.arch}.v8cache`);
+  const name = `${__AMEIDE_PKG_BUNDLE_ID__}-${process.version}-${process.arch}.v8cache`;
+  const cacheFile = join(dir, name);
   let cached: Buffer | undefined;
   try {
     cached = readFileSync(cacheFile);
@@ -65,12 +74,18 @@ function run(): void {
   });
   if (!cached || script.cachedDataRejected) {
     process.once('exit', () => {
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
       try {
-        const tmp = `${cacheFile}.${process.pid}.tmp`;
         writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
         renameSync(tmp, cacheFile);
+        for (const f of readdirSync(dir)) if (f.endsWith('.v8cache') && f !== name) rmSync(join(dir, f), { force: true });
       } catch {
-        /* rule 4 */
+        // Rule 4: a failed write only costs the next run its compile.
+        try {
+          rmSync(tmp, { force: true });
+        } catch {
+          /* nothing more to do */
+        }
       }
     });
   }

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { ecosystemTitles } from '../languages/index.js';
 import { EXIT } from '../util/errors.js';
 import { TOOL_VERSION } from '../util/tool-version.js';
 import { invokedCommand } from './argv.js';
@@ -33,7 +34,7 @@ const COMMANDS: readonly (readonly [string, (program: Command) => void])[] = [
  */
 export function buildProgram(only?: string): Command {
   const program = new Command('ameide-pkg')
-    .description('Snapshot publishing for the TypeScript, Python and Go SDKs of one monorepo.')
+    .description(`Snapshot publishing for the ${ecosystemTitles()} SDKs of one monorepo.`)
     // `--version` is the tool's own version; the `version` command prints snapshot versions.
     .version(TOOL_VERSION, '-V, --version', 'print the ameide-pkg version')
     .option('-C, --cwd <dir>', 'repository root (where ameide-pkg.config.json is)')

@@ -1,6 +1,6 @@
 import { relative, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { languageById, languageIds, languages, pickFlags, recordRules } from '../languages/index.js';
+import { languageById, languageIds, languages, pickFlags, recordRules, uniqueFlags } from '../languages/index.js';
 import { EXIT, usageError } from '../util/errors.js';
 import { action, commandContext } from './context.js';
 
@@ -20,7 +20,7 @@ export function registerPin(program: Command): void {
     .option('--state <file>', 'state record to pin from (default: <stateDir>/<lang file> of the repo at -C)')
     .option('--dir <consumer>', 'consumer directory (default: -C / the current directory)');
   // Each language's own flags (python: --constraints <file>), once each.
-  for (const f of new Map(languages().flatMap((l) => l.pin.flags).map((f) => [f.flags, f])).values()) cmd.option(f.flags, f.description, f.defaultValue);
+  for (const f of uniqueFlags(languages().flatMap((l) => l.pin.flags))) cmd.option(f.flags, f.description, f.defaultValue);
   cmd
     .option('--dry-run', 'print the edits; change nothing')
     .addHelpText('after', () => '\n' + languages().map((l) => `${l.id.padEnd(8)}${l.pin.summary.replace(/\n/g, `\n${' '.repeat(8)}`)}`).join('\n'))

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { EnvSpec } from '../config/env.js';
-import { languages as allLanguages, selectLanguages } from '../languages/index.js';
+import { languages as allLanguages, selectLanguages, uniqueFlags } from '../languages/index.js';
 import type { PublishStage } from '../publish/run.js';
 import { table } from '../util/log.js';
 import type { LiveBlock } from '../util/live.js';
@@ -32,7 +32,7 @@ export function registerPublish(program: Command): void {
     .addOption(langOption())
     .option('--dry-run', 'build artifacts and print what would be published; upload and write nothing')
     .option('--no-smoke', 'skip the smoke step (state is still only written after a successful publish)');
-  for (const f of allLanguages().flatMap((l) => l.smokeFlags)) cmd.option(f.flags, f.description, f.defaultValue);
+  for (const f of uniqueFlags(allLanguages().flatMap((l) => l.smokeFlags))) cmd.option(f.flags, f.description, f.defaultValue);
   cmd
     .option('--push', 'push state to the ConfigMaps after writing it; fail if no cluster is configured')
     .option('--no-push', 'do not push state to Kubernetes (default: push when a kubeconfig is found)')

@@ -1,6 +1,6 @@
 import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { contextFor, languages, recordRules, selectLanguages } from '../languages/index.js';
+import { contextFor, readSideVariables, recordRules, selectLanguages } from '../languages/index.js';
 import { EXIT, usageError } from '../util/errors.js';
 import { table } from '../util/log.js';
 import { langOption } from './options.js';
@@ -15,11 +15,11 @@ interface SmokeFlags {
 export function registerSmoke(program: Command): void {
   program
     .command('smoke')
-    .description('re-check what the state files record: still served, and installable with the real npm / pip / go')
+    .description("re-check what the state files record: still served, and installable with each ecosystem's real client")
     .addOption(langOption())
     .option('--state <file>', 'state record to check (with a single --lang; default: the local state file)')
     .option('--no-install', 'only ask the registries; do not install with the real clients')
-    .addHelpText('after', () => `\nUses the read-side env: ${[...new Set(languages().flatMap((l) => l.smokeEnv.filter((v) => v.required).map((v) => v.name)))].join(', ')}. Exit 1 when a check fails.`)
+    .addHelpText('after', () => `\nUses the read-side env: ${readSideVariables()}. Exit 1 when a check fails.`)
     .action(
       action(async (opts: SmokeFlags, command: Command) => {
         const ctx = commandContext(command);

@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import { Option, type Command } from 'commander';
-import { contextFor, languages as allLanguages, recordRules, selectLanguages } from '../languages/index.js';
+import { contextFor, languages as allLanguages, readSideVariables, recordRules, selectLanguages } from '../languages/index.js';
 import type { LanguageId, SmokeCheck } from '../model/packages.js';
 import type { StateRecord } from '../model/record.js';
 import { openConfigMaps } from '../kube/open.js';
@@ -14,11 +14,6 @@ interface StateFlags {
   namespace?: string;
   dryRun?: boolean;
   registry?: boolean;
-}
-
-/** The variables of every language's read path (GOPROXY, NPM_REGISTRY_URL, …), for help texts. */
-export function readSideVariables(): string {
-  return [...new Set(allLanguages().flatMap((l) => l.smokeEnv.filter((v) => v.required).map((v) => v.name)))].join(', ');
 }
 
 const namespaceOption = () => new Option('--namespace <ns>', 'namespace of the state ConfigMaps (default: config "namespace", then the kube context)');

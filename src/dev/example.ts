@@ -9,7 +9,7 @@ import { configSchema, configuredLanguages } from '../languages/index.js';
 import type { ConsumerResult, Language } from '../languages/types.js';
 import type { LanguageId } from '../model/packages.js';
 import { publishPipeline } from '../publish/pipeline.js';
-import { pushErrors, type PublishReport } from '../publish/report.js';
+import type { PublishReport } from '../publish/report.js';
 import type { LanguageRun } from '../publish/run.js';
 import { resolveSnapshot, type Snapshot } from '../snapshot/resolve.js';
 import type { Output } from '../util/log.js';
@@ -95,15 +95,13 @@ export async function runExample(stack: DevStack, out: Output, opts: { keepRepo?
     // kubeconfig points at a shared cluster whose ConfigMaps Tilt and Helm deploy from.
     // No step summary: `npm run demo` in CI never added a publish table to the job summary.
     const report = await publishPipeline({ root: repo, config, env, out, snapshot, languages, dryRun: false, smoke: true, smokeFlags: {}, push: false, stepSummary: false });
-    for (const line of pushErrors(report)) out.error(line);
     const { runs } = report;
     const consumers: ConsumerResult[] = [];
     const stateFiles: Record<string, string> = {};
-    for (const [i, r] of runs.entries()) {
+    for (const r of runs) {
       if (!r.ok || !r.record || !r.stateFile) continue;
       stateFiles[r.language] = await readFile(r.stateFile, 'utf8');
-      // One run per language, in the order given.
-      const c = await languages[i]!.consume(r.record, stack.env);
+      const c = await languages.find((l) => l.id === r.language)!.consume(r.record, stack.env);
       if (c.skipped) out.warn(`${r.language} consumer: ${c.skipped}`);
       consumers.push(c);
     }

@@ -94,7 +94,7 @@ export async function checkGit(d: DoctorContext): Promise<Finding[]> {
       id: 'git.shallow',
       level: needs ? 'error' : 'warn',
       what: 'shallow clone',
-      why: needs ?? 'commit time and sha are still right; anything that needs history or tags (go.goBase "tags") is not',
+      why: needs ?? 'commit time and sha are still right; anything that needs history or tags (a language based on tags) is not',
       fix: 'fetch full history: `git fetch --unshallow --tags` (actions/checkout: fetch-depth: 0)',
     },
   ];

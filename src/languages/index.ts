@@ -2,6 +2,7 @@ import type * as z from 'zod/mini';
 import { configSchema as buildConfigSchema, CONFIG_FILE, type Config } from '../config/schema.js';
 import type { LanguageId, PublishOutcome } from '../model/packages.js';
 import type { RecordRules } from '../model/record.js';
+import { treatAsSecret } from '../util/child-env.js';
 import { usageError } from '../util/errors.js';
 import type { Output } from '../util/log.js';
 import { goLanguage } from './go/index.js';
@@ -21,6 +22,10 @@ import type { FlagValues, Language, LanguageContext, LanguageFlag } from './type
 const BUILT_IN = [tsLanguage, pythonLanguage, goLanguage] as const;
 
 const table: Language[] = [...BUILT_IN];
+
+/** Children never see a language's secrets (util/child-env.ts). */
+const registerSecrets = (l: Language) => treatAsSecret([...l.publishEnv, ...l.smokeEnv].filter((v) => v.secret).map((v) => v.name));
+table.forEach(registerSecrets);
 
 /**
  * `publish --json`'s per-language outcome, discriminated by `language`: each built-in
@@ -62,11 +67,28 @@ export function recordRules(): RecordRules {
  */
 export function registerLanguage(language: Language): () => void {
   table.push(language);
+  registerSecrets(language);
   memo = {};
   return () => {
     table.splice(table.indexOf(language), 1);
     memo = {};
   };
+}
+
+/** The variables of every language's read path (GOPROXY, NPM_REGISTRY_URL, …), for help texts. */
+export function readSideVariables(): string {
+  return [...new Set(table.flatMap((l) => l.smokeEnv.filter((v) => v.required).map((v) => v.name)))].join(', ');
+}
+
+/** "TypeScript, Python and Go": the ecosystems, as help texts name them. */
+export function ecosystemTitles(): string {
+  const t = table.map((l) => l.title);
+  return t.length > 1 ? `${t.slice(0, -1).join(', ')} and ${t.at(-1)}` : (t[0] ?? '');
+}
+
+/** Every language's flags for one command, once each (two languages may share one). */
+export function uniqueFlags(flags: readonly LanguageFlag[]): LanguageFlag[] {
+  return [...new Map(flags.map((f) => [f.flags, f])).values()];
 }
 
 /** The languages a config publishes, in table order. */

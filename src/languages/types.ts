@@ -109,7 +109,7 @@ export interface Toolchain {
 
 export interface Language<Section = unknown, Details = unknown, SmokeKey extends string = string, Id extends LanguageId = LanguageId> {
   readonly id: Id;
-  /** How help texts name the ecosystem: "TypeScript (npm)". */
+  /** How help texts name the ecosystem ("TypeScript"): `ameide-pkg --help` lists them. */
   readonly title: string;
 
   /** The config section (`"<id>": {…}`) and the default place of its state record. */

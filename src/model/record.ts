@@ -34,7 +34,7 @@ export type PackageRule = (name: string, version: string) => string | null;
 /** What the state layer needs to know of one language to validate its records. */
 export interface RecordRule {
   language: LanguageId;
-  /** The digest form the ecosystem uses, and how an error message names it. */
+  /** The digest form the ecosystem uses, and how an error message names it ("an h1:"). */
   digest: { pattern: RegExp; description: string };
   checkPackage: PackageRule;
 }

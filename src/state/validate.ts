@@ -8,8 +8,8 @@ import type { RecordRules, StateRecord } from '../model/record.js';
  * else the first problem on one line.
  */
 export function recordProblem(record: StateRecord, rules: RecordRules): string | null {
-  const rule = rules.find((r) => r.language === record.language);
-  if (!rule) return `language: "${record.language}" is not one of ${rules.map((r) => r.language).join(', ')}`;
+  // The schema admitted only the table's languages.
+  const rule = rules.find((r) => r.language === record.language)!;
   for (const [i, p] of record.packages.entries()) {
     if (!rule.digest.pattern.test(p.digest)) return `packages[${i}].digest: must be ${rule.digest.description} digest for ${record.language}`;
     const why = rule.checkPackage(p.name, p.version);

@@ -23,11 +23,20 @@ export const SECRET_VARS = [
 /** npm reads credentials from any `npm_config_…_authToken|_auth|_password|…` variable too. */
 const NPM_AUTH_VAR = /^npm_config_.*(_authtoken|_auth|_password|_token)$/i;
 
-export const isSecretVar = (name: string) => (SECRET_VARS as readonly string[]).includes(name) || NPM_AUTH_VAR.test(name);
+/**
+ * Secret variables the ecosystems declare (`secret: true` in an env spec): the table registers
+ * them (languages/index.ts), so a new language's token is scrubbed without an edit here.
+ */
+const declaredSecrets = new Set<string>();
+export function treatAsSecret(names: Iterable<string>): void {
+  for (const n of names) declaredSecrets.add(n);
+}
+
+export const isSecretVar = (name: string) => (SECRET_VARS as readonly string[]).includes(name) || declaredSecrets.has(name) || NPM_AUTH_VAR.test(name);
 
 /** `base` (default process.env) without secrets, plus `extra`. */
 export function childEnv(extra: Record<string, string | undefined> = {}, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base };
-  for (const name of [...SECRET_VARS, ...Object.keys(base), ...Object.keys(process.env)]) if (isSecretVar(name)) env[name] = undefined;
+  for (const name of [...SECRET_VARS, ...declaredSecrets, ...Object.keys(base), ...Object.keys(process.env)]) if (isSecretVar(name)) env[name] = undefined;
   return { ...env, ...extra };
 }

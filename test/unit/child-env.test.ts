@@ -2,6 +2,8 @@ import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { childEnv, SECRET_VARS } from '../../src/util/child-env.js';
 import { npmSession } from '../../src/languages/ts/npm.js';
+import { registerLanguage } from '../../src/languages/index.js';
+import type { Language } from '../../src/languages/types.js';
 
 const PRINT_ENV = 'process.stdout.write(JSON.stringify(process.env))';
 const SET = { NPM_TOKEN: 'n-secret', TWINE_PASSWORD: 't-secret', GO_REGISTRY_TOKEN: 'g-secret', AWS_SECRET_ACCESS_KEY: 'a-secret', 'npm_config_//reg.example/:_authToken': 'c-secret' };
@@ -39,6 +41,26 @@ describe('childEnv', () => {
       expect(await readFile(s.env.npm_config_userconfig!, 'utf8')).toContain(':_authToken=the-token');
     } finally {
       await s.dispose();
+    }
+  });
+
+  it("a language's declared secret is scrubbed as soon as the table has its row (no edit to this list)", async () => {
+    const base = { CRATES_TOKEN: 'c-secret', CRATES_REGISTRY_URL: 'http://r.example' };
+    expect(childEnv({}, base).CRATES_TOKEN).toBe('c-secret');
+    const crates = {
+      id: 'crates-secret-test',
+      publishEnv: [{ name: 'CRATES_TOKEN', kind: 'text', required: true, purpose: 'publish token', secret: true }, { name: 'CRATES_REGISTRY_URL', kind: 'url', required: true, purpose: 'registry' }],
+      smokeEnv: [],
+    } as unknown as Language;
+    const unregister = registerLanguage(crates);
+    try {
+      const env = childEnv({}, base);
+      expect(env.CRATES_TOKEN).toBeUndefined();
+      expect(env.CRATES_REGISTRY_URL).toBe('http://r.example');
+      const r = await execa(process.execPath, ['-e', PRINT_ENV], { env: childEnv({}, { ...process.env, ...base }) });
+      expect(JSON.parse(r.stdout).CRATES_TOKEN).toBeUndefined();
+    } finally {
+      unregister();
     }
   });
 });

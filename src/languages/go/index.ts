@@ -16,7 +16,7 @@ export const goLanguage: Language<GoConfig, GoPublishDetails, GoSmokeFlag, 'go'>
   config: { schema: GoConfigSchema, state: { file: 'go.json', configMap: 'go-packages-state', key: 'ameide-sdk-go.json' } },
   publishEnv: GO_PUBLISH_ENV,
   smokeEnv: GO_SMOKE_ENV,
-  record: { digest: { pattern: /^h1:[A-Za-z0-9+/]{43}=$/, description: 'h1:' }, checkPackage: validateGoPackage },
+  record: { digest: { pattern: /^h1:[A-Za-z0-9+/]{43}=$/, description: 'an h1:' }, checkPackage: validateGoPackage },
   smokeFlags: [
     { key: 'withGo', flags: '--with-go', description: 'smoke Go modules with the real `go mod download` too (default when go is on PATH)' },
     { key: 'withGo', flags: '--no-with-go', description: 'do not run the real go during smoke' },

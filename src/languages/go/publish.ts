@@ -33,7 +33,8 @@ export interface GoPublishDetails {
 export async function publishGo(ctx: LanguageContext<GoConfig>, plan: VersionPlan, opts: PublishOptions): Promise<PublishOutcome<GoPublishDetails, 'go'>> {
   // A dry run needs no environment: it builds, checks and reports, and sends nothing.
   const env = opts.dryRun ? undefined : readEnv(GO_PUBLISH_ENV, ctx.env, 'go publish');
-  const registry = env?.GO_REGISTRY_URL ?? DRY_RUN_REGISTRY;
+  // A dry run reports where it would have uploaded, if that is known.
+  const registry = env?.GO_REGISTRY_URL ?? (ctx.env.GO_REGISTRY_URL || DRY_RUN_REGISTRY);
   const token = env?.GO_REGISTRY_TOKEN;
   // GO_MODULE_PATH guards a dry run too when it is set.
   const expectedModule = env ? env.GO_MODULE_PATH : ctx.env.GO_MODULE_PATH || undefined;

@@ -16,7 +16,7 @@ export const pythonLanguage: Language<PythonConfig, PythonPublishDetails, never,
   config: { schema: PythonConfigSchema, state: { file: 'python.json', configMap: 'python-packages-state', key: 'python.json' } },
   publishEnv: PYTHON_PUBLISH_ENV,
   smokeEnv: PYTHON_SMOKE_ENV,
-  record: { digest: { pattern: /^sha256:[0-9a-f]{64}$/, description: 'sha256:' }, checkPackage: validatePythonPackage },
+  record: { digest: { pattern: /^sha256:[0-9a-f]{64}$/, description: 'a sha256:' }, checkPackage: validatePythonPackage },
   smokeFlags: [],
   plan: planPython,
   async publish(ctx, plan, opts) {

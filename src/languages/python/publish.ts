@@ -84,5 +84,6 @@ export async function publishPython(ctx: LanguageContext<PythonConfig>, plan: Ve
       await rm(join(stage, '..'), { recursive: true, force: true });
     }
   }
-  return { language: 'python', registry: env?.TWINE_REPOSITORY_URL ?? DRY_RUN_REGISTRY, packages };
+  // A dry run reports where it would have uploaded, if that is known.
+  return { language: 'python', registry: env?.TWINE_REPOSITORY_URL ?? (ctx.env.TWINE_REPOSITORY_URL || DRY_RUN_REGISTRY), packages };
 }

@@ -13,7 +13,7 @@ export const tsLanguage: Language<TsConfig, TsPublishDetails, never, 'ts'> = {
   config: { schema: TsConfigSchema, state: { file: 'ts.json', configMap: 'ts-packages-state', key: 'ts.json' } },
   publishEnv: TS_PUBLISH_ENV,
   smokeEnv: TS_SMOKE_ENV,
-  record: { digest: { pattern: /^(sha512-[A-Za-z0-9+/]{86}==|sha1-[A-Za-z0-9+/]{27}=)$/, description: 'sha512- integrity' }, checkPackage: validateTsPackage },
+  record: { digest: { pattern: /^(sha512-[A-Za-z0-9+/]{86}==|sha1-[A-Za-z0-9+/]{27}=)$/, description: 'a sha512- (or sha1-) integrity' }, checkPackage: validateTsPackage },
   smokeFlags: [],
   plan: planTs,
   async publish(ctx, plan, opts) {

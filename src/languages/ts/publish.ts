@@ -30,7 +30,8 @@ export async function publishTs(ctx: LanguageContext<TsConfig>, plan: VersionPla
   const distTag = cfg.distTag ?? ctx.config.distTag;
   // A dry run packs and reports; it needs no credentials.
   const env = opts.dryRun ? undefined : readEnv(TS_PUBLISH_ENV, ctx.env, 'ts publish');
-  const registry = env?.NPM_REGISTRY_URL ?? DRY_RUN_REGISTRY;
+  // A dry run reports where it would have published, if that is known (no token is read).
+  const registry = env?.NPM_REGISTRY_URL ?? (ctx.env.NPM_REGISTRY_URL || DRY_RUN_REGISTRY);
   const token = env?.NPM_TOKEN;
   const pkgs = await discoverWorkspace(ctx.root, cfg.scope, cfg.packages);
   const internal = new Map(plan.packages.map((p) => [p.name, p.version]));

@@ -62,7 +62,7 @@ export const cratesLanguage: Language<Section, Details, 'cratesStrict', 'crates'
   publishEnv: PUBLISH_ENV,
   smokeEnv: SMOKE_ENV,
   record: {
-    digest: { pattern: /^crate-sha256:[0-9a-f]{64}$/, description: 'crate-sha256:' },
+    digest: { pattern: /^crate-sha256:[0-9a-f]{64}$/, description: 'a crate-sha256:' },
     checkPackage: (name, version) =>
       !NAME.test(name) ? `${JSON.stringify(name)} is not a crate name` : semver.valid(version) !== version ? `${JSON.stringify(version)} is not a crate version` : null,
   },
