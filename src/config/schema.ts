@@ -68,7 +68,10 @@ export interface Config {
   $schema?: string;
   stateDir: string;
   timeSource?: 'commit' | 'now';
-  /** npm dist-tag snapshots are published under (the ts section may override it). */
+  /**
+   * npm dist-tag snapshots are published under (the ts section may override it). npm's alone,
+   * but a top-level key since the first config format: kept here so existing files stay valid.
+   */
   distTag: string;
   namespace?: string;
   state: Readonly<Record<LanguageId, StateMapping>>;
