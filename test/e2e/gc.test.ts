@@ -6,8 +6,8 @@ import { runCli } from '../helpers/cli.js';
 import { goEnv } from '../helpers/go.js';
 import { postUpload, startRegistryProcess, type RegistryProcess } from '../helpers/registry.js';
 import { scratchDirs } from '../helpers/repo.js';
+import { writeGoKeepFile } from '../helpers/state.js';
 import { goModuleFixture } from '../helpers/zips.js';
-import { serializeState } from '../../src/state/files.js';
 
 const MOD = 'go.packages.dev.ameide.io/ameide-sdk-go';
 const { tmp, track } = scratchDirs();
@@ -47,20 +47,7 @@ describe('gc --lang go', () => {
     for (const v of versions) expect(await upload(reg.url, v.version, v.time)).toBe(201);
     expect(await upload(reg.url, 'v1.0.0', pseudo(50, 99).time)).toBe(201);
     const pinned = versions[1]!;
-    const keepFile = join(tmp('keep-'), 'go.json');
-    writeFileSync(
-      keepFile,
-      serializeState({
-        schemaVersion: 1,
-        language: 'go',
-        version: pinned.version,
-        timestamp: pinned.version.split('-')[1]!,
-        gitSha: pinned.version.split('-')[2]!,
-        publishedAt: pinned.time,
-        registry: reg.url,
-        packages: [{ name: MOD, version: pinned.version, digest: 'h1:' + 'A'.repeat(43) + '=' }],
-      }),
-    );
+    const keepFile = writeGoKeepFile(join(tmp('keep-'), 'go.json'), MOD, pinned, reg.url);
 
     const dry = await runCli(['gc', '--storage', storage, '--keep', '3', '--keep-file', keepFile, '--dry-run', '--json']);
     expect(dry.exitCode, dry.stderr).toBe(0);

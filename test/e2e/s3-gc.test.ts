@@ -1,13 +1,12 @@
 import { execa } from 'execa';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { serializeState } from '../../src/state/files.js';
 import { runCli } from '../helpers/cli.js';
 import { goEnv } from '../helpers/go.js';
 import { AthensS3View, allKeys, startMoto, type Moto } from '../helpers/moto.js';
 import { postUpload, startRegistryProcess, type RegistryProcess } from '../helpers/registry.js';
 import { scratchDirs } from '../helpers/repo.js';
+import { writeGoKeepFile } from '../helpers/state.js';
 import { goModuleFixture } from '../helpers/zips.js';
 
 /** gc --storage s3://… : the same retention rules and race guarantees as on disk. */
@@ -47,20 +46,7 @@ describe('gc --storage s3://', () => {
     for (const v of versions) expect(await upload(reg.url, v.version, v.time)).toBe(201);
     expect(await upload(reg.url, 'v1.0.0', pseudo(50, 99).time)).toBe(201);
     const pinned = versions[1]!;
-    const keepFile = join(tmp('keep-'), 'go.json');
-    writeFileSync(
-      keepFile,
-      serializeState({
-        schemaVersion: 1,
-        language: 'go',
-        version: pinned.version,
-        timestamp: pinned.version.split('-')[1]!,
-        gitSha: pinned.version.split('-')[2]!,
-        publishedAt: pinned.time,
-        registry: reg.url,
-        packages: [{ name: MOD, version: pinned.version, digest: 'h1:' + 'A'.repeat(43) + '=' }],
-      }),
-    );
+    const keepFile = writeGoKeepFile(join(tmp('keep-'), 'go.json'), MOD, pinned, reg.url);
     const o = await moto.objects(bucket);
     const athens = new AthensS3View(o);
     const dry = await gc(bucket, ['--keep', '3', '--keep-file', keepFile, '--dry-run', '--json']);

@@ -1,4 +1,6 @@
 import { recordRules } from '../../src/languages/index.js';
+import { writeFileSync } from 'node:fs';
+import { serializeState } from '../../src/state/files.js';
 import type { StateRecord } from '../../src/state/schema.js';
 
 /** The record rules of the ecosystem table, as the CLI passes them to the state layer. */
@@ -27,3 +29,18 @@ export function sampleRecord(language: 'go' | 'ts' | 'python', n: number): State
   };
 }
 
+/** Write a go state record pinning `module@version` (a pseudo-version) to `path`: a gc --keep-file. */
+export function writeGoKeepFile(path: string, module: string, pinned: { version: string; time: string }, registry: string): string {
+  const record: StateRecord = {
+    schemaVersion: 1,
+    language: 'go',
+    version: pinned.version,
+    timestamp: pinned.version.split('-')[1]!,
+    gitSha: pinned.version.split('-')[2]!,
+    publishedAt: pinned.time,
+    registry,
+    packages: [{ name: module, version: pinned.version, digest: H1 }],
+  };
+  writeFileSync(path, serializeState(record));
+  return path;
+}
