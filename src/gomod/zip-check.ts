@@ -6,7 +6,7 @@ import { collisionChecker, foldKey } from './fold.js';
 import { MAX_GO_MOD, MAX_LICENSE, MAX_ZIP_FILE } from './limits.js';
 import { checkFilePath } from './module-path.js';
 import { goPathClean } from './path-clean.js';
-import { checkEntryEnd, entryDataStart, readCentralDirectory, readEntry, ZipFormatError, type ZipEntry } from './archive-zip.js';
+import { checkEntryEnd, readCentralDirectory, readEntry, ZipFormatError, type ZipEntry } from './archive-zip.js';
 
 /**
  * Decide an uploaded module zip exactly as `go` does and report the h1 `go` computes:
@@ -66,6 +66,8 @@ export interface ZipInspection {
  */
 export interface SpeculatedEntry {
   headerOffset: number;
+  /** Where the entry's data starts, as its local header at headerOffset says. */
+  dataOffset: number;
   method: number;
   /** Compressed bytes that made this entry's data, from the end of its local header. */
   consumed: number;
@@ -271,7 +273,8 @@ async function recorded(fh: Awaited<ReturnType<typeof open>>, size: number, e: Z
   if (!r || r.method !== e.method || BigInt(r.consumed) !== e.compressedSize || BigInt(r.size) !== e.uncompressedSize) return null;
   if (isGoMod && r.content === null) return null;
   try {
-    await checkEntryEnd(fh, size, e, await entryDataStart(fh, size, e), BigInt(r.size), r.crc);
+    // The record read the local header at this very offset, so it knows where the data starts.
+    await checkEntryEnd(fh, size, e, BigInt(r.dataOffset), BigInt(r.size), r.crc);
   } catch (err) {
     if (err instanceof ZipFormatError) return null; // the file read reports it, with its own words
     throw err;

@@ -7,7 +7,7 @@ import { writeZip } from '../../src/gomod/zip-writer.js';
 import { open } from 'node:fs/promises';
 import { readCentralDirectory } from '../../src/gomod/archive-zip.js';
 import { inspectModuleZip, ZipRejection, type SpeculatedEntry } from '../../src/gomod/zip-check.js';
-import { ZipStreamScanner } from '../../src/registry/go/zip-stream.js';
+import { findDescriptorEnd, ZipStreamScanner } from '../../src/registry/go/zip-stream.js';
 import { goCheckZip, refHashZip } from '../helpers/go.js';
 import { buildZip, hostileCases, type RawEntry } from '../helpers/hostile-zips.js';
 import { scratchDirs } from '../helpers/repo.js';
@@ -165,7 +165,8 @@ describe('the blamed entry is the one Go reads first, whatever order the reads f
 
   it('the schedule the flake was seen under: go.mod’s read takes one more round trip than hostile.go’s', async () => {
     // cd-offset-lie: both entries' local headers are missing; Go blames go.mod (name order). A
-    // record at go.mod's central offset makes its read check (and discard) the record first.
+    // record at go.mod's central offset that the central directory contradicts (its CRC) makes
+    // go.mod's read check (and discard) the record first.
     const bytes = hostileCases(MOD)
       .find((c) => c.id === 'cd-offset-lie')!
       .zip(PREFIX);
@@ -175,10 +176,11 @@ describe('the blamed entry is the one Go reads first, whatever order the reads f
     const e = entries.find((x) => x.name.toString() === `${PREFIX}go.mod`)!;
     const planted: SpeculatedEntry = {
       headerOffset: Number(e.headerOffset),
+      dataOffset: Number(e.headerOffset) + 30 + e.name.length,
       method: e.method,
       consumed: Number(e.compressedSize),
       size: Number(e.uncompressedSize),
-      crc: e.crc32,
+      crc: (e.crc32 ^ 1) >>> 0,
       sha256: '',
       content: Buffer.from(gomod),
     };
@@ -238,3 +240,55 @@ describe('zips real tools write are read in one pass', () => {
 function gomodText(): string {
   return `module ${MOD}\n\ngo 1.19\n`;
 }
+
+describe('where a data-described entry ends (findDescriptorEnd)', () => {
+  const u32 = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(n >>> 0);
+    return b;
+  };
+  const u64 = (n: number) => {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt(n));
+    return b;
+  };
+  // The four forms a descriptor takes (APPNOTE 4.3.9): optional signature, 32- or 64-bit sizes.
+  const forms = {
+    'signature, 32-bit': (csize: number) => Buffer.concat([u32(0x08074b50), u32(1), u32(csize), u32(9)]),
+    'signature, 64-bit': (csize: number) => Buffer.concat([u32(0x08074b50), u32(1), u64(csize), u64(9)]),
+    'no signature, 32-bit': (csize: number) => Buffer.concat([u32(1), u32(csize), u32(9)]),
+    'no signature, 64-bit': (csize: number) => Buffer.concat([u32(1), u64(csize), u64(9)]),
+  };
+  // Data that itself holds header signatures (and a fake descriptor with the wrong size) to trip a search.
+  const data = Buffer.concat([randomBytes(40), u32(0x04034b50), randomBytes(30), u32(0x08074b50), u32(0), u32(7), u32(0), u32(0x02014b50), randomBytes(25)]);
+  const dataStart = 100; // absolute offset of the entry's data
+
+  /** Feed `bytes` in two pieces split at k, as the scanner does; the first find wins. */
+  function split(bytes: Buffer, k: number) {
+    const first = findDescriptorEnd(Buffer.alloc(0), bytes.subarray(0, k), dataStart, dataStart);
+    if (first) return first;
+    const carry = Buffer.from(bytes.subarray(Math.max(0, k - 27), k));
+    return findDescriptorEnd(carry, bytes.subarray(k), dataStart + k, dataStart);
+  }
+
+  it.each(Object.entries(forms))('%s: found at every split of the bytes', (_form, make) => {
+    const desc = make(data.length);
+    for (const sig of [0x04034b50, 0x02014b50]) {
+      const bytes = Buffer.concat([data, desc, u32(sig), randomBytes(5)]);
+      for (let k = 0; k <= bytes.length; k++) {
+        expect(split(bytes, k), `split at ${k}`).toEqual({ descriptor: dataStart + data.length, next: dataStart + data.length + desc.length });
+      }
+    }
+  });
+
+  it('a descriptor whose compressed size is not the data before it, or with no header after it, is not an end', () => {
+    for (const make of Object.values(forms)) {
+      for (const bytes of [
+        Buffer.concat([data, make(data.length + 1), u32(0x04034b50)]),
+        Buffer.concat([data, make(data.length), u32(0x06054b50)]), // end of central directory: not a next entry
+      ]) {
+        for (let k = 0; k <= bytes.length; k++) expect(split(bytes, k), `split at ${k}`).toBeNull();
+      }
+    }
+  });
+});

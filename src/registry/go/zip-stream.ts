@@ -22,9 +22,17 @@ import type { SpeculatedEntry } from '../../gomod/zip-check.js';
  *     reached the end of the deflate stream there without error; Go (and the file path)
  *     then inflate the same bytes to the same output whatever the chunking.
  *  4. Memory is bounded: at most QUEUE_BYTES of input wait for the scanner (the caller
- *     awaits `feed`), inflaters are bounded by MAX_PENDING, only a go.mod-named entry's
- *     content is kept (≤ keepLimit bytes), and scanning stops once the inflated total
- *     passes `maxUncompressed` (a bomb is then left to the file path, which refuses it).
+ *     awaits `feed`), at most INFLATE_BUDGET wait inside inflaters, inflaters are bounded by
+ *     MAX_PENDING, only a go.mod-named entry's content is kept (≤ keepLimit bytes), and
+ *     scanning stops once the inflated total passes `maxUncompressed` (a bomb is then left
+ *     to the file path, which refuses it).
+ *  5. The scanner never waits for an inflater to find where an entry ends, so entries inflate
+ *     side by side on the thread pool. An entry whose sizes follow it in a data descriptor
+ *     ends, by the scanner's guess, at the first next-header signature that follows one of
+ *     the four descriptor forms (with or without signature, 32- or 64-bit sizes) holding
+ *     exactly the compressed size read so far. By 2 and 3 the guess decides only which
+ *     records exist, never what one says: a wrong guess leaves the entry unrecorded, and
+ *     the records found from the guessed header on are still true of their own offsets.
  */
 export interface ZipStreamOptions {
   /** Raw name of the one entry whose content is kept (`module@version/go.mod`). */
@@ -35,16 +43,26 @@ export interface ZipStreamOptions {
 
 const LOCAL_SIG = 0x04034b50;
 const CENTRAL_SIG = 0x02014b50;
+const LOCAL_SIG_BYTES = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
+const CENTRAL_SIG_BYTES = Buffer.from([0x50, 0x4b, 0x01, 0x02]);
 const DESCRIPTOR_SIG = 0x08074b50;
+/** Longest data descriptor (signature, CRC, two 64-bit sizes) plus a header signature, less one. */
+const CARRY = 24 + 3;
 /** Input allowed to wait for the scanner before `feed` makes the upload wait. */
 export const QUEUE_BYTES = 8 << 20;
 /** Deflated entries still inflating at once (small files pipeline through the thread pool). */
 const MAX_PENDING = 16;
+/**
+ * Input written to inflaters and not yet inflated. Large enough that two big entries inflate
+ * at once (the second core), small enough for the RSS goal; past it the scanner waits.
+ */
+const INFLATE_BUDGET = 24 << 20;
 /** Queued input is handed on in pieces of up to this size. */
 const COALESCE = 1 << 20;
 
 interface Draft {
   headerOffset: number;
+  dataOffset: number;
   method: number;
   size: number;
   crc: number;
@@ -58,8 +76,7 @@ type State =
   | { k: 'header'; start: number; head: Buffer[]; have: number; need: number }
   | { k: 'stored'; d: Draft; left: number; total: number }
   | { k: 'deflate'; d: Draft; left: number; total: number; inf: Inflater }
-  | { k: 'deflate-desc'; d: Draft; inf: Inflater }
-  | { k: 'descriptor'; look: Buffer[]; have: number; start: number }
+  | { k: 'deflate-desc'; d: Draft; inf: Inflater; dataStart: number; carry: Buffer }
   | { k: 'off' };
 
 /** One inflater, with what reading through it has produced so far. */
@@ -73,6 +90,7 @@ class Inflater {
   constructor(
     d: Draft,
     private readonly onBytes: (n: number) => void,
+    private readonly budget: Budget,
   ) {
     this.z.on('data', (c: Buffer) => {
       absorb(d, c);
@@ -90,12 +108,41 @@ class Inflater {
       this.z.on('close', () => resolve());
     });
   }
-  /** Write one chunk; resolves once zlib has processed it, or the inflater ended or failed. */
-  write(c: Buffer): Promise<void> {
+  /** Write one chunk without waiting for zlib; its bytes count against the budget until processed. */
+  write(c: Buffer): void {
     this.fed += c.length;
-    if (this.failed || this.z.destroyed) return Promise.resolve();
-    // `done` too: a write pending when the stream is destroyed may never call back.
-    return Promise.race([new Promise<void>((resolve) => this.z.write(c, () => resolve())), this.done]);
+    if (this.failed || this.z.destroyed) return;
+    this.budget.take(c.length);
+    let settled = false;
+    const settle = () => {
+      if (!settled) this.budget.give(c.length);
+      settled = true;
+    };
+    this.z.write(c, settle);
+    // A write pending when the stream ends or is destroyed may never call back.
+    void this.done.then(settle);
+  }
+}
+
+/** Bytes handed to inflaters and not yet processed (invariant 4). */
+class Budget {
+  private used = 0;
+  private waiters: (() => void)[] = [];
+  constructor(private readonly limit: number) {}
+  take(n: number): void {
+    this.used += n;
+  }
+  give(n: number): void {
+    this.used -= n;
+    if (this.used <= this.limit) for (const w of this.waiters.splice(0)) w();
+  }
+  /** Resolves once the bytes in flight are back under the limit. */
+  room(): Promise<void> | undefined {
+    if (this.used <= this.limit) return undefined;
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+  release(): void {
+    for (const w of this.waiters.splice(0)) w();
   }
 }
 
@@ -117,6 +164,7 @@ export class ZipStreamScanner {
   private readonly records = new Map<number, SpeculatedEntry>();
   private readonly pending = new Set<Promise<void>>();
   private readonly inflaters = new Set<Inflater>();
+  private readonly budget = new Budget(INFLATE_BUDGET);
   private inflated = 0;
   private queue: Buffer[] = [];
   private queued = 0;
@@ -164,6 +212,7 @@ export class ZipStreamScanner {
     const w = this.waiters;
     this.waiters = [];
     for (const r of w) r();
+    this.budget.release();
   }
 
   /**
@@ -211,14 +260,15 @@ export class ZipStreamScanner {
     }
   }
 
-  private newDraft(headerOffset: number, method: number, name: Buffer): Draft {
+  private newDraft(headerOffset: number, dataOffset: number, method: number, name: Buffer): Draft {
     const keeping = name.equals(this.opts.keepName);
-    return { headerOffset, method, size: 0, crc: 0, hash: createHash('sha256'), keep: keeping ? [] : null, keepBytes: 0, keepLimit: this.opts.keepLimit };
+    return { headerOffset, dataOffset, method, size: 0, crc: 0, hash: createHash('sha256'), keep: keeping ? [] : null, keepBytes: 0, keepLimit: this.opts.keepLimit };
   }
 
   private record(d: Draft, consumed: number): void {
     this.records.set(d.headerOffset, {
       headerOffset: d.headerOffset,
+      dataOffset: d.dataOffset,
       method: d.method,
       consumed,
       size: d.size,
@@ -274,7 +324,7 @@ export class ZipStreamScanner {
         const take = Math.min(s.left, c.length);
         s.left -= take;
         this.offset += take;
-        const written = s.inf.write(c.subarray(0, take));
+        s.inf.write(c.subarray(0, take));
         if (s.left === 0) {
           const { inf, d, total } = s;
           inf.z.end();
@@ -283,60 +333,38 @@ export class ZipStreamScanner {
           });
           if (this.state === s) this.state = { k: 'header', start: this.offset, head: [], have: 0, need: 30 };
         }
-        // Bounded pipelining: wait for zlib only when it falls behind.
-        if (s.inf.z.writableLength > 1 << 20) await written;
         await this.room();
         return c.subarray(take);
       }
       case 'deflate-desc': {
-        // The size is unknown until the deflate stream ends: write, and see how much zlib took.
-        const before = s.inf.fed;
-        await s.inf.write(c);
-        if (this.state !== s) return Buffer.alloc(0);
-        if (s.inf.failed) {
-          this.stop(); // lost our place in the zip
-          return Buffer.alloc(0);
-        }
-        const used = s.inf.z.bytesWritten - before;
-        if (used >= c.length && !s.inf.ended) {
+        // Where the entry ends is guessed from the bytes (invariant 5), never awaited from zlib.
+        const at = this.offset;
+        const end = findDescriptorEnd(s.carry, c, at, s.dataStart);
+        if (end === null) {
+          s.inf.write(c);
+          s.carry = tail(s.carry, c);
           this.offset += c.length;
+          await this.room();
           return Buffer.alloc(0);
         }
-        // The deflate stream ended inside this chunk (or exactly before it).
-        const consumed = s.inf.z.bytesWritten;
+        if (end.descriptor > at) s.inf.write(c.subarray(0, end.descriptor - at));
         const { inf, d } = s;
+        const consumed = end.descriptor - s.dataStart;
         inf.z.end();
         this.track(inf, () => {
-          if (inf.ended && !inf.failed) this.record(d, consumed);
+          if (inf.ended && !inf.failed && inf.z.bytesWritten === consumed) this.record(d, consumed);
         });
-        this.offset += Math.max(used, 0);
-        this.state = { k: 'descriptor', look: [], have: 0, start: this.offset };
-        return c.subarray(Math.max(used, 0));
-      }
-      case 'descriptor': {
-        // Up to 24 bytes of descriptor, then the next signature: find where the next header is.
-        const take = Math.min(28 - s.have, c.length);
-        s.look.push(c.subarray(0, take));
-        s.have += take;
-        if (s.have < 28) {
-          this.offset += take;
-          return c.subarray(take);
+        if (end.next >= at) {
+          this.offset = end.next;
+          this.state = { k: 'header', start: end.next, head: [], have: 0, need: 30 };
+          await this.room();
+          return c.subarray(end.next - at);
         }
-        const look = Buffer.concat(s.look);
-        const candidates = look.readUInt32LE(0) === DESCRIPTOR_SIG ? [16, 24] : [12, 20];
-        const at = candidates.find((k) => {
-          const sig = look.readUInt32LE(k);
-          return sig === LOCAL_SIG || sig === CENTRAL_SIG;
-        });
-        if (at === undefined) {
-          this.stop();
-          return Buffer.alloc(0);
-        }
-        // Re-scan the looked-ahead bytes past the descriptor as the next header.
-        this.state = { k: 'header', start: s.start + at, head: [], have: 0, need: 30 };
-        this.offset = s.start + at;
-        const replay = Buffer.concat([look.subarray(at), c.subarray(take)]);
-        return replay;
+        // The next signature began in the bytes carried over from the previous chunk.
+        const head = s.carry.subarray(s.carry.length - (at - end.next));
+        this.state = { k: 'header', start: end.next, head: [head], have: head.length, need: 30 };
+        await this.room();
+        return c;
       }
       case 'off':
         return Buffer.alloc(0);
@@ -349,13 +377,14 @@ export class ZipStreamScanner {
     const csize = h.readUInt32LE(18);
     const usize = h.readUInt32LE(22);
     const name = h.subarray(30, 30 + h.readUInt16LE(26));
-    const d = this.newDraft(start, method, name);
+    const dataOffset = start + h.length;
+    const d = this.newDraft(start, dataOffset, method, name);
     const next = () => ({ k: 'header' as const, start: this.offset, head: [], have: 0, need: 30 });
     if (method !== 0 && method !== 8) return this.stop();
     if (flags & 0x8) {
       // A stored entry with a descriptor has no findable end; a deflated one ends with its stream.
       if (method === 0) return this.stop();
-      this.state = { k: 'deflate-desc', d, inf: this.inflater(d) };
+      this.state = { k: 'deflate-desc', d, inf: this.inflater(d), dataStart: dataOffset, carry: Buffer.alloc(0) };
       return;
     }
     if (csize === 0xffffffff || usize === 0xffffffff) return this.stop(); // ZIP64 sizes: leave to the file path
@@ -379,7 +408,7 @@ export class ZipStreamScanner {
   }
 
   private inflater(d: Draft): Inflater {
-    const inf = new Inflater(d, this.countInflated);
+    const inf = new Inflater(d, this.countInflated, this.budget);
     this.inflaters.add(inf);
     return inf;
   }
@@ -394,8 +423,58 @@ export class ZipStreamScanner {
     this.pending.add(p);
   }
 
-  /** Wait while too many finished-writing entries are still inflating. */
+  /** Wait while too many finished-writing entries are still inflating, or too much input waits in zlib. */
   private async room(): Promise<void> {
     while (this.pending.size >= MAX_PENDING) await Promise.race(this.pending);
+    await this.budget.room();
   }
+}
+
+/** The last CARRY bytes of `carry` followed by `c` (a copy of at most CARRY bytes). */
+function tail(carry: Buffer, c: Buffer): Buffer {
+  if (c.length >= CARRY) return Buffer.from(c.subarray(c.length - CARRY));
+  return Buffer.concat([carry, c]).subarray(-CARRY);
+}
+
+/**
+ * The end of a data-described entry whose data starts at `dataStart`, if the bytes show it:
+ * the first position `next` where a local or central header signature begins right after a
+ * data descriptor (`descriptor` = where that descriptor begins) whose compressed size is
+ * exactly `descriptor - dataStart`. `c` holds the bytes from absolute offset `at`, `carry` the
+ * (at most CARRY) bytes just before it that belong to the entry; only signatures ending in `c`
+ * are considered (earlier ones were considered with the earlier chunk). Pure.
+ */
+export function findDescriptorEnd(carry: Buffer, c: Buffer, at: number, dataStart: number): { descriptor: number; next: number } | null {
+  const byte = (pos: number): number => {
+    const i = pos - at;
+    if (i >= 0) return i < c.length ? c[i]! : -1;
+    const j = carry.length + i;
+    return j >= 0 ? carry[j]! : -1;
+  };
+  const u32 = (pos: number): number => (byte(pos) | (byte(pos + 1) << 8) | (byte(pos + 2) << 16) | (byte(pos + 3) << 24)) >>> 0;
+  const whole = (pos: number, n: number) => pos >= dataStart && pos - at >= -carry.length && pos + n - at <= c.length;
+  const isNext = (q: number) => whole(q, 4) && (u32(q) === LOCAL_SIG || u32(q) === CENTRAL_SIG);
+  /** The descriptor that would end at q, with its compressed size equal to the data before it. */
+  const descriptorBefore = (q: number): number | null => {
+    for (const [len, signed, wide] of [[16, true, false], [24, true, true], [12, false, false], [20, false, true]] as const) {
+      const p = q - len;
+      if (!whole(p, len) || (signed && u32(p) !== DESCRIPTOR_SIG)) continue;
+      const sizeAt = p + (signed ? 8 : 4);
+      const size = wide ? u32(sizeAt) + u32(sizeAt + 4) * 2 ** 32 : u32(sizeAt);
+      if (size === p - dataStart) return p;
+    }
+    return null;
+  };
+  let best: number | null = null;
+  const consider = (q: number) => {
+    if (best !== null && best <= q) return;
+    if (isNext(q) && descriptorBefore(q) !== null) best = q;
+  };
+  // Signatures that straddle the boundary or look back into the carried bytes.
+  for (let q = at - Math.min(3, carry.length); q < at + Math.min(24, c.length); q++) consider(q);
+  // The rest, found by signature search (the descriptor then lies wholly inside `c`).
+  for (const sig of [LOCAL_SIG_BYTES, CENTRAL_SIG_BYTES]) {
+    for (let i = c.indexOf(sig, 24); i !== -1 && (best === null || at + i < best); i = c.indexOf(sig, i + 1)) consider(at + i);
+  }
+  return best === null ? null : { descriptor: descriptorBefore(best)!, next: best };
 }
