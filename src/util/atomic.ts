@@ -55,3 +55,42 @@ export async function fsyncDir(dir: string): Promise<void> {
     await fh?.close();
   }
 }
+
+/**
+ * Flushes a file to disk in the background while it is still being written: one fsync each
+ * time another `every` bytes went in (never two at once), and a last one from `flush()`.
+ * Spreading the write-back over the write leaves little for the fsync that makes the file
+ * durable later (temp + fsync + rename), which then no longer waits for the whole file.
+ * Never rejects: that later fsync is the durability point, this only gets ahead of it.
+ */
+export class BackgroundFlush {
+  private running: Promise<void> | null = null;
+  private pending = 0;
+
+  constructor(
+    private readonly path: string,
+    private readonly every: number,
+  ) {}
+
+  /** `n` more bytes were handed to the file. */
+  wrote(n: number): void {
+    this.pending += n;
+    if (this.pending >= this.every && !this.running) this.start();
+  }
+
+  /** Resolves once everything handed to the file before this call has been flushed. */
+  async flush(): Promise<void> {
+    while (this.running) await this.running;
+    this.start();
+    await this.running;
+  }
+
+  private start(): void {
+    this.pending = 0;
+    this.running = fsyncFile(this.path)
+      .catch(() => undefined)
+      .finally(() => {
+        this.running = null;
+      });
+  }
+}

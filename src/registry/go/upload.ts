@@ -18,6 +18,7 @@ import { failpoint } from '../../util/failpoint.js';
 import { noteRequest } from '../log.js';
 import { HttpFailure } from '../errors.js';
 import { receiveMultipart } from '../multipart.js';
+import { BackgroundFlush } from '../../util/atomic.js';
 
 /**
  * POST /upload (docs/architecture.md §7.1). The zip streams to a staging file on the storage filesystem
@@ -96,8 +97,10 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, op
   // goes as soon as the connection does.
   const staging = await opts.storage.newStaging();
   let answer: { status: number; body: Record<string, unknown> } | HttpFailure;
+  // Filled as the parts arrive; the finally below waits for what the zip part started.
+  const parts: Parts = { fields: {}, files: {} };
   try {
-    const parts = await receiveParts(req, staging, maxZip, opts.athensSave ? ATHENS_SAVE_PARTS : UPLOAD_PARTS);
+    await receiveParts(req, staging, maxZip, opts.athensSave ? ATHENS_SAVE_PARTS : UPLOAD_PARTS, parts);
     if (opts.athensSave) Object.assign(parts.fields, opts.athensSave);
     noteRequest({ module: parts.fields.module, version: parts.fields.version });
     failpoint('upload:received');
@@ -115,6 +118,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, op
       answer = new HttpFailure(500, 'internal error', 'see the registry log');
     }
   } finally {
+    await parts.zip?.flushing;
     await rm(staging, { recursive: true, force: true });
   }
   if (answer instanceof HttpFailure) return sendFailure(req, res, answer);
@@ -129,19 +133,21 @@ function scrub(text: string, root: string): string {
 interface Parts {
   fields: Record<string, string>;
   files: Record<string, Buffer>;
-  /** speculated: what the scanner recorded while the zip streamed in (zip-stream.ts). */
-  zip?: { path: string; size: number; speculated?: Speculated };
+  /**
+   * speculated: what the scanner recorded while the zip streamed in (zip-stream.ts);
+   * flushing: the early disk flush of the staged zip (never rejects).
+   */
+  zip?: { path: string; size: number; speculated?: Speculated; flushing?: Promise<void> };
 }
 
 /**
  * Stream the multipart body into `staging` (multipart.ts does the HTTP side and settles once):
  * the zip to a staging file, read by the one-pass scanner on its way; info and mod into memory.
  */
-async function receiveParts(req: IncomingMessage, staging: string, maxZip: number, names: PartNames): Promise<Parts> {
+async function receiveParts(req: IncomingMessage, staging: string, maxZip: number, names: PartNames, parts: Parts): Promise<void> {
   // Parts named for the other endpoint are just unknown parts here (ignored, never a role).
   const role = (name: string) =>
     name === names.info ? 'info' : name === names.mod ? 'mod' : name === names.zip ? 'zip' : names === UPLOAD_PARTS ? name : `#${name}`;
-  const parts: Parts = { fields: {}, files: {} };
   await receiveMultipart(req, {
     limits: { fileSize: maxZip, fieldSize: MAX_GO_MOD, fields: 16, files: 4, parts: 20 },
     onField(partName, value, { truncated }) {
@@ -168,8 +174,13 @@ async function receiveParts(req: IncomingMessage, staging: string, maxZip: numbe
       };
     },
   });
-  return parts;
 }
+
+/**
+ * Staged zip bytes between background flushes: the disk writes them back while the upload
+ * streams in, so the store's fsync (storage.ts) does not wait for the whole zip at the end.
+ */
+const FLUSH_EVERY = 32 << 20;
 
 /**
  * The zip goes to its staging file and, in the same pass, through the scanner (zip-stream.ts);
@@ -182,9 +193,11 @@ async function receiveZip(part: Readable, path: string, parts: Parts, maxZip: nu
     maxUncompressed: maxZip,
   });
   let size = 0;
+  const flusher = new BackgroundFlush(path, FLUSH_EVERY);
   const tap = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       size += chunk.length;
+      flusher.wrote(chunk.length);
       // Pass the bytes on to the file at once; take more when the scanner has room.
       this.push(chunk);
       const wait = scanner.feed(chunk);
@@ -194,7 +207,10 @@ async function receiveZip(part: Readable, path: string, parts: Parts, maxZip: nu
   });
   try {
     await pipeline(part, tap, createWriteStream(path, { flags: 'wx' }));
-    parts.zip = { path, size, speculated: await scanner.finish() };
+    // The rest is flushed while the scanner finishes and Go's checks run.
+    const flushing = flusher.flush();
+    parts.zip = { path, size, flushing };
+    parts.zip.speculated = await scanner.finish();
   } finally {
     scanner.abort();
   }
