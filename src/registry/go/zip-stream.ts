@@ -56,7 +56,7 @@ const MAX_PENDING = 16;
  * Input written to inflaters and not yet inflated. Large enough that two big entries inflate
  * at once (the second core), small enough for the RSS goal; past it the scanner waits.
  */
-const INFLATE_BUDGET = 24 << 20;
+const INFLATE_BUDGET = 16 << 20;
 /** Queued input is handed on in pieces of up to this size. */
 const COALESCE = 1 << 20;
 
