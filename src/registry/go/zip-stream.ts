@@ -54,10 +54,11 @@ export const QUEUE_BYTES = 8 << 20;
 const MAX_PENDING = 16;
 /**
  * Input written to inflaters and not yet inflated. Large enough that two big entries inflate
- * at once (the second core), small enough for the RSS goal; past it the scanner waits.
+ * at once (the second core), small enough for the RSS goal; past it the scanner waits. At
+ * least COALESCE: the open entry may hold that much until more input arrives.
  */
 const INFLATE_BUDGET = 16 << 20;
-/** Queued input is handed on in pieces of up to this size. */
+/** Input handed to zlib at once, and the largest output chunk (see Inflater). */
 const COALESCE = 1 << 20;
 
 interface Draft {
@@ -79,19 +80,27 @@ type State =
   | { k: 'deflate-desc'; d: Draft; inf: Inflater; dataStart: number; carry: Buffer }
   | { k: 'off' };
 
-/** One inflater, with what reading through it has produced so far. */
+/**
+ * One inflater, with what reading through it has produced so far. Each zlib write and each
+ * filled output chunk is a round trip between the thread pool and this thread, and an entry
+ * inflates no faster than those round trips come back; so input is handed to zlib in pieces
+ * of COALESCE bytes and the output comes in chunks as large as the entry (up to COALESCE).
+ */
 class Inflater {
-  // Large output chunks: fewer round trips to the thread pool per entry.
-  readonly z: InflateRaw = createInflateRaw({ chunkSize: 256 * 1024 });
-  fed = 0;
+  readonly z: InflateRaw;
   failed = false;
   ended = false;
   readonly done: Promise<void>;
+  private held: Buffer[] = [];
+  private heldBytes = 0;
   constructor(
     d: Draft,
     private readonly onBytes: (n: number) => void,
     private readonly budget: Budget,
+    expectedSize: number,
   ) {
+    // A declared size that lies only changes where the output is cut.
+    this.z = createInflateRaw({ chunkSize: Math.min(COALESCE, Math.max(1024, expectedSize)) });
     this.z.on('data', (c: Buffer) => {
       absorb(d, c);
       onBytes(c.length);
@@ -107,12 +116,34 @@ class Inflater {
       });
       this.z.on('close', () => resolve());
     });
+    // Bytes still held when the inflater ends or is destroyed go back to the budget.
+    void this.done.then(() => {
+      this.budget.give(this.heldBytes);
+      this.held = [];
+      this.heldBytes = 0;
+    });
   }
-  /** Write one chunk without waiting for zlib; its bytes count against the budget until processed. */
+
+  /** Take the next compressed bytes without waiting for zlib; they count against the budget until inflated. */
   write(c: Buffer): void {
-    this.fed += c.length;
-    if (this.failed || this.z.destroyed) return;
+    if (this.failed || this.z.destroyed || c.length === 0) return;
     this.budget.take(c.length);
+    this.held.push(c);
+    this.heldBytes += c.length;
+    if (this.heldBytes >= COALESCE) this.flush();
+  }
+
+  /** No more input: zlib gets what is held, then the end of its input. */
+  end(): void {
+    this.flush();
+    this.z.end();
+  }
+
+  private flush(): void {
+    if (this.heldBytes === 0 || this.z.destroyed) return;
+    const c = this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held, this.heldBytes);
+    this.held = [];
+    this.heldBytes = 0;
     let settled = false;
     const settle = () => {
       if (!settled) this.budget.give(c.length);
@@ -229,20 +260,7 @@ export class ZipStreamScanner {
   private async drain(): Promise<void> {
     try {
       while (this.queue.length && !this.closed) {
-        // Coalesce what has queued up for an inflater (network reads are small): fewer,
-        // larger zlib round trips. Stored data is hashed in place, so it is not copied.
         let c = this.queue.shift()!;
-        const inflating = this.state.k === 'deflate' || this.state.k === 'deflate-desc';
-        if (inflating && c.length < COALESCE && this.queue.length) {
-          const parts = [c];
-          let n = c.length;
-          while (this.queue.length && n + this.queue[0]!.length <= COALESCE) {
-            const next = this.queue.shift()!;
-            parts.push(next);
-            n += next.length;
-          }
-          c = parts.length > 1 ? Buffer.concat(parts, n) : c;
-        }
         this.queued -= c.length;
         while (c.length && this.state.k !== 'off') c = await this.step(c);
         if (this.state.k === 'off') {
@@ -327,7 +345,7 @@ export class ZipStreamScanner {
         s.inf.write(c.subarray(0, take));
         if (s.left === 0) {
           const { inf, d, total } = s;
-          inf.z.end();
+          inf.end();
           this.track(inf, () => {
             if (inf.ended && !inf.failed && inf.z.bytesWritten === total) this.record(d, total);
           });
@@ -350,7 +368,7 @@ export class ZipStreamScanner {
         if (end.descriptor > at) s.inf.write(c.subarray(0, end.descriptor - at));
         const { inf, d } = s;
         const consumed = end.descriptor - s.dataStart;
-        inf.z.end();
+        inf.end();
         this.track(inf, () => {
           if (inf.ended && !inf.failed && inf.z.bytesWritten === consumed) this.record(d, consumed);
         });
@@ -395,9 +413,9 @@ export class ZipStreamScanner {
       } else this.state = { k: 'stored', d, left: csize, total: csize };
       return;
     }
-    const inf = this.inflater(d);
+    const inf = this.inflater(d, usize);
     if (csize === 0) {
-      inf.z.end();
+      inf.end();
       this.track(inf, () => {
         if (inf.ended && !inf.failed) this.record(d, 0);
       });
@@ -407,8 +425,8 @@ export class ZipStreamScanner {
     this.state = { k: 'deflate', d, left: csize, total: csize, inf };
   }
 
-  private inflater(d: Draft): Inflater {
-    const inf = new Inflater(d, this.countInflated, this.budget);
+  private inflater(d: Draft, expectedSize = COALESCE): Inflater {
+    const inf = new Inflater(d, this.countInflated, this.budget, expectedSize);
     this.inflaters.add(inf);
     return inf;
   }
