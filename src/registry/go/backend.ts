@@ -70,6 +70,7 @@ class SplitGoStorage extends GoStorage {
 /** The existing disk storage behind the interface; GoStorage itself stays as it is. */
 export class DiskModuleStore implements ModuleStore {
   readonly kind = 'disk';
+  readonly keepsStagedZip = true;
   readonly storage: GoStorage;
   constructor(root: string, proxyRoot?: string) {
     this.storage = proxyRoot ? new SplitGoStorage(root, proxyRoot) : new GoStorage(root);

@@ -95,6 +95,8 @@ async function linkOrCopy(src: string, dst: string): Promise<void> {
 }
 
 export class GoStorage {
+  /** store() renames the staged zip into the version directory (upload.ts flushes it early). */
+  readonly keepsStagedZip = true;
   constructor(readonly root: string) {}
 
   athensDir(module: string, version: string): string {

@@ -30,6 +30,8 @@ import { BackgroundFlush } from '../../util/atomic.js';
 export interface UploadStore {
   /** A local storage root, scrubbed from messages sent to clients (disk only). */
   readonly root?: string;
+  /** store() commits the staged zip file itself (by rename), so it is worth flushing early. */
+  readonly keepsStagedZip?: boolean;
   newStaging(): Promise<string>;
   store(module: string, version: string, files: VersionFiles): Promise<StoreResult>;
 }
@@ -100,7 +102,8 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, op
   // Filled as the parts arrive; the finally below waits for what the zip part started.
   const parts: Parts = { fields: {}, files: {} };
   try {
-    await receiveParts(req, staging, maxZip, opts.athensSave ? ATHENS_SAVE_PARTS : UPLOAD_PARTS, parts);
+    const names = opts.athensSave ? ATHENS_SAVE_PARTS : UPLOAD_PARTS;
+    await receiveParts(req, staging, { maxZip, names, flushEarly: opts.storage.keepsStagedZip === true }, parts);
     if (opts.athensSave) Object.assign(parts.fields, opts.athensSave);
     noteRequest({ module: parts.fields.module, version: parts.fields.version });
     failpoint('upload:received');
@@ -144,7 +147,14 @@ interface Parts {
  * Stream the multipart body into `staging` (multipart.ts does the HTTP side and settles once):
  * the zip to a staging file, read by the one-pass scanner on its way; info and mod into memory.
  */
-async function receiveParts(req: IncomingMessage, staging: string, maxZip: number, names: PartNames, parts: Parts): Promise<void> {
+interface ReceiveOptions {
+  maxZip: number;
+  names: PartNames;
+  /** Flush the staged zip to disk while it arrives (the store keeps that very file). */
+  flushEarly: boolean;
+}
+
+async function receiveParts(req: IncomingMessage, staging: string, { maxZip, names, flushEarly }: ReceiveOptions, parts: Parts): Promise<void> {
   // Parts named for the other endpoint are just unknown parts here (ignored, never a role).
   const role = (name: string) =>
     name === names.info ? 'info' : name === names.mod ? 'mod' : name === names.zip ? 'zip' : names === UPLOAD_PARTS ? name : `#${name}`;
@@ -162,7 +172,7 @@ async function receiveParts(req: IncomingMessage, staging: string, maxZip: numbe
         if (parts.zip) throw new HttpFailure(400, 'more than one zip part');
         const path = join(staging, 'upload.zip');
         parts.zip = { path, size: 0 };
-        return { maxBytes: maxZip, tooLarge: `zip is over the limit of ${maxZip} bytes`, consume: (part) => receiveZip(part, path, parts, maxZip) };
+        return { maxBytes: maxZip, tooLarge: `zip is over the limit of ${maxZip} bytes`, consume: (part) => receiveZip(part, path, parts, maxZip, flushEarly) };
       }
       if (name !== 'mod' && name !== 'info') return null;
       // busboy's per-file limit (maxZip) can be the smaller one.
@@ -186,18 +196,18 @@ const FLUSH_EVERY = 32 << 20;
  * The zip goes to its staging file and, in the same pass, through the scanner (zip-stream.ts);
  * the go.mod content is kept when module and version came before the zip, as clients send them.
  */
-async function receiveZip(part: Readable, path: string, parts: Parts, maxZip: number): Promise<void> {
+async function receiveZip(part: Readable, path: string, parts: Parts, maxZip: number, flushEarly: boolean): Promise<void> {
   const scanner = new ZipStreamScanner({
     keepName: Buffer.from(`${parts.fields.module ?? ''}@${parts.fields.version ?? ''}/go.mod`, 'utf8'),
     keepLimit: MAX_GO_MOD,
     maxUncompressed: maxZip,
   });
   let size = 0;
-  const flusher = new BackgroundFlush(path, FLUSH_EVERY);
+  const flusher = flushEarly ? new BackgroundFlush(path, FLUSH_EVERY) : null;
   const tap = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       size += chunk.length;
-      flusher.wrote(chunk.length);
+      flusher?.wrote(chunk.length);
       // Pass the bytes on to the file at once; take more when the scanner has room.
       this.push(chunk);
       const wait = scanner.feed(chunk);
@@ -208,7 +218,7 @@ async function receiveZip(part: Readable, path: string, parts: Parts, maxZip: nu
   try {
     await pipeline(part, tap, createWriteStream(path, { flags: 'wx' }));
     // The rest is flushed while the scanner finishes and Go's checks run.
-    const flushing = flusher.flush();
+    const flushing = flusher?.flush();
     parts.zip = { path, size, flushing };
     parts.zip.speculated = await scanner.finish();
   } finally {
