@@ -64,6 +64,29 @@ describe('looksIncompressible (store without trying to deflate)', () => {
     expect(looksIncompressible(Buffer.concat([far, far, far, far]))).toBe(false);
   });
 
+  it('judges each input and each window on its own: what earlier inputs or windows left in its table is no repeat', () => {
+    const block = randomBytes(20_000);
+    expect(looksIncompressible(block)).toBe(true);
+    expect(looksIncompressible(block), 'the same bytes again').toBe(true);
+    expect(looksIncompressible(goText(20_000))).toBe(false);
+    expect(looksIncompressible(block), 'after text').toBe(true);
+    // A 64 KiB random block 16 times: every sampled window is all-distinct bytes, and the
+    // copies are beyond deflate's 32 KiB reach, so deflate gains nothing either.
+    const one = randomBytes(64 << 10);
+    const spaced = Buffer.concat(Array.from({ length: 16 }, () => one));
+    expect(deflateGain(spaced)).toBeLessThan(0.03);
+    expect(looksIncompressible(spaced)).toBe(true);
+  });
+
+  it('says no for data that is compressible only after its first 64 KiB (whole file, or the last window)', () => {
+    const tail = goText(32 << 10);
+    expect(looksIncompressible(Buffer.concat([randomBytes(64 << 10), tail]))).toBe(false);
+    expect(looksIncompressible(Buffer.concat([randomBytes(200 << 10), tail]))).toBe(false);
+    const big = Buffer.concat([randomBytes(1 << 20), goText(64 << 10)]);
+    expect(deflateGain(big)).toBeGreaterThan(0.03);
+    expect(looksIncompressible(big)).toBe(false);
+  });
+
   it('never says yes when deflate would gain 3% or more (property)', () => {
     const data = fc
       .record({
