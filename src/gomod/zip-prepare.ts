@@ -63,11 +63,12 @@ export function makePreparer(req: (id: string) => unknown): Preparer {
   const WINDOW = 64 << 10;
   const WINDOWS = 4;
   const hist = new Int32Array(256);
-  // Hash slots as pairs [the 4 bytes last seen there, epoch + their position + 1]. A pair
-  // whose second half is at or below the current window's epoch is stale, so the table is
-  // never cleared (clearing it per file cost as much as probing a 10 KB file).
-  const table = new Int32Array(2 << 16);
-  let epoch = 0;
+  // One slot per hash: the window's stamp (high 16 bits) and 16 more bits of the 4 bytes'
+  // hash. A slot from an earlier window never equals this window's stamp, so the table is
+  // cleared only when stamps wrap, not per file: clearing it per file cost as much as probing
+  // a 10 KB file.
+  const table = new Int32Array(1 << 16);
+  let stamp = 0;
 
   /**
    * True when deflate would almost surely gain < ~2%: (almost) no 4-byte string seen twice
@@ -95,28 +96,31 @@ export function makePreparer(req: (id: string) => unknown): Preparer {
     for (let w = 0; w < windows; w++) {
       const start = w * step;
       const last = start + width - 4;
-      if (epoch > 0x7fffffff - width - 1) {
+      if (++stamp > 0x7fff) {
         table.fill(0);
-        epoch = 0;
+        stamp = 1;
       }
-      const fresh = epoch; // this window's entries are stored above it
-      const base = fresh - start;
-      epoch += width + 1;
+      const mark = stamp << 16;
       for (let i = start; i < start + 3; i++) hist[data[i]!]!++;
       let v = (data[start]! << 8) | (data[start + 1]! << 16) | (data[start + 2]! << 24);
-      // The one branch is taken only on a repeat. Testing the slot's age first (true at
-      // random as the table fills) mispredicted often enough to double the loop's time.
+      // One load, compare and store per byte; the branch is taken only on a repeat (an
+      // earlier slot-age test, true at random as the table filled, was mispredicted often
+      // enough to double the loop's time). With 16 table bits the slot's 16 hash bits make
+      // the whole 32-bit hash, which is a bijection of the 4 bytes: equal slot, equal bytes.
+      // With fewer table bits, different 4-byte strings match with odds 2^-(bits + 16) —
+      // a few false repeats per million bytes, which only ever lead to trying deflate.
       for (let i = start; i <= last; i++) {
         const b = data[i + 3]!;
         hist[b]!++;
         v = (v >>> 8) | (b << 24); // the 4 bytes at i, little-endian
-        const h = (Math.imul(v, 0x9e3779b1) >>> shift) << 1;
-        if (table[h] === v && table[h + 1]! > fresh) {
+        const m = Math.imul(v, 0x9e3779b1);
+        const h = m >>> shift;
+        const slot = mark | (m & 0xffff);
+        if (table[h] === slot) {
           // Random data repeats a 4-byte string about once per 2^32 pairs; text constantly.
           if (++repeats * 64 > probed + 256) return false;
         }
-        table[h] = v;
-        table[h + 1] = base + i + 1;
+        table[h] = slot;
         probed++;
       }
     }

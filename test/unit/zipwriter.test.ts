@@ -76,6 +76,14 @@ describe('looksIncompressible (store without trying to deflate)', () => {
     const spaced = Buffer.concat(Array.from({ length: 16 }, () => one));
     expect(deflateGain(spaced)).toBeLessThan(0.03);
     expect(looksIncompressible(spaced)).toBe(true);
+    // The table is stamped per window and the stamps cycle every 0x7fff windows: the same
+    // bytes judged again exactly one cycle later (text in between, which barely touches the
+    // table) are still no repeat.
+    const again = randomBytes(4096);
+    expect(looksIncompressible(again)).toBe(true);
+    const text = goText(2048);
+    for (let i = 0; i < 0x7fff - 1; i++) looksIncompressible(text);
+    expect(looksIncompressible(again), 'one stamp cycle later').toBe(true);
   });
 
   it('says no for data that is compressible only after its first 64 KiB (whole file, or the last window)', () => {
