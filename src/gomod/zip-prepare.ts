@@ -176,6 +176,9 @@ export function makePreparer(req: (id: string) => unknown): Preparer {
       capacity += 30 + nameBytes[i]!.length + job.sizes[i]!;
     }
     const out = Buffer.from(takeBuffer(capacity), 0, capacity);
+    // Header fields through a DataView: Buffer's writeUInt* validate every call, and 11 per
+    // file showed in profiles.
+    const view = new DataView(out.buffer, out.byteOffset, capacity);
     const offsets: number[] = new Array(count);
     const methods: number[] = new Array(count);
     const crcs: number[] = new Array(count);
@@ -202,17 +205,17 @@ export function makePreparer(req: (id: string) => unknown): Preparer {
           csize = deflated.length;
         }
       }
-      out.writeUInt32LE(0x04034b50, pos);
-      out.writeUInt16LE(20, pos + 4); // version needed: 2.0
-      out.writeUInt16LE(1 << 11, pos + 6); // UTF-8 names
-      out.writeUInt16LE(method, pos + 8);
-      out.writeUInt16LE(0, pos + 10); // 00:00
-      out.writeUInt16LE((1 << 5) | 1, pos + 12); // 1980-01-01
-      out.writeUInt32LE(crc >>> 0, pos + 14);
-      out.writeUInt32LE(csize, pos + 18);
-      out.writeUInt32LE(size, pos + 22);
-      out.writeUInt16LE(name.length, pos + 26);
-      out.writeUInt16LE(0, pos + 28);
+      view.setUint32(pos, 0x04034b50, true);
+      view.setUint16(pos + 4, 20, true); // version needed: 2.0
+      view.setUint16(pos + 6, 1 << 11, true); // UTF-8 names
+      view.setUint16(pos + 8, method, true);
+      view.setUint16(pos + 10, 0, true); // 00:00
+      view.setUint16(pos + 12, (1 << 5) | 1, true); // 1980-01-01
+      view.setUint32(pos + 14, crc >>> 0, true);
+      view.setUint32(pos + 18, csize, true);
+      view.setUint32(pos + 22, size, true);
+      view.setUint16(pos + 26, name.length, true);
+      view.setUint16(pos + 28, 0, true);
       name.copy(out, pos + 30);
       offsets[i] = pos;
       methods[i] = method;
