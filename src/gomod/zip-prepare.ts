@@ -93,6 +93,9 @@ export function makePreparer(req: (id: string) => unknown): Preparer {
     hist.fill(0);
     let probed = 0;
     let repeats = 0;
+    // The 4 bytes at i in one unaligned little-endian load; each byte is counted in the
+    // histogram as the first of its 4, a window's last 3 after its loop.
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     for (let w = 0; w < windows; w++) {
       const start = w * step;
       const last = start + width - 4;
@@ -101,8 +104,6 @@ export function makePreparer(req: (id: string) => unknown): Preparer {
         stamp = 1;
       }
       const mark = stamp << 16;
-      for (let i = start; i < start + 3; i++) hist[data[i]!]!++;
-      let v = (data[start]! << 8) | (data[start + 1]! << 16) | (data[start + 2]! << 24);
       // One load, compare and store per byte; the branch is taken only on a repeat (an
       // earlier slot-age test, true at random as the table filled, was mispredicted often
       // enough to double the loop's time). With 16 table bits the slot's 16 hash bits make
@@ -110,9 +111,8 @@ export function makePreparer(req: (id: string) => unknown): Preparer {
       // With fewer table bits, different 4-byte strings match with odds 2^-(bits + 16) —
       // a few false repeats per million bytes, which only ever lead to trying deflate.
       for (let i = start; i <= last; i++) {
-        const b = data[i + 3]!;
-        hist[b]!++;
-        v = (v >>> 8) | (b << 24); // the 4 bytes at i, little-endian
+        const v = view.getInt32(i, true);
+        hist[v & 0xff]!++;
         const m = Math.imul(v, 0x9e3779b1);
         const h = m >>> shift;
         const slot = mark | (m & 0xffff);
@@ -123,6 +123,7 @@ export function makePreparer(req: (id: string) => unknown): Preparer {
         table[h] = slot;
         probed++;
       }
+      for (let i = last + 1; i < start + width; i++) hist[data[i]!]!++;
     }
     if (repeats * 64 > probed) return false;
     const sampled = windows * width;
