@@ -6,16 +6,15 @@
 // Prints ratios against the goals; exits non-zero on a miss only with --strict.
 // Usage: node scripts/bench/upload.mjs [--strict]   (SIZE_MB=400 ROUNDS=2 SCENARIO=stored|mixed
 // REGISTRY_CLI=<other build's dist/cli/main.js> to measure another build)
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { createInterface } from 'node:readline';
 import { request } from 'undici';
 import yazl from 'yazl';
-import { finish, goal, loadavg, report } from './lib.mjs';
+import { finish, goal, loadavg, peakRssMb, report, startListening } from './lib.mjs';
 
 const SIZE_MB = Number(process.env.SIZE_MB ?? 400);
 const RATIO_GOAL = 0.8;
@@ -78,17 +77,6 @@ function postCurl(url, zipPath) {
   });
 }
 
-function startProcess(args, env = {}) {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
-    createInterface({ input: proc.stdout }).once('line', (line) => {
-      const m = /listening on (\S+)/.exec(line);
-      m ? resolve({ proc, url: m[1] }) : reject(new Error(line));
-    });
-    proc.once('exit', (c) => reject(new Error(`exited ${c}`)));
-  });
-}
-
 /** CPU seconds a process (all its threads) has used so far. */
 function cpuSecs(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -125,10 +113,6 @@ const u = process.cpuUsage(t); console.log((u.user + u.system) / 1e6);`;
   return Number(execFileSync(process.execPath, ['-e', script, zipPath], { encoding: 'utf8' }).trim());
 }
 
-function peakRssMb(pid) {
-  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+) kB/.exec(s)[1]) / 1024;
-}
 
 async function post(url, zipPath) {
   const boundary = 'bench-' + randomUUID();
@@ -173,12 +157,12 @@ async function scenario(title, zipPath, send, bound = false) {
   const results = { sink: [], registry: [], rss: 0 };
   for (let round = 0; round < ROUNDS; round++) {
     const sinkDir = mkdtempSync(join(work, 'sink-'));
-    const sink = await startProcess(['-e', SINK, sinkDir]);
+    const sink = await startListening(process.execPath, ['-e', SINK, sinkDir]);
     results.sink.push(await measured(sink, send, zipPath).finally(() => sink.proc.kill()));
     rmSync(sinkDir, { recursive: true, force: true });
 
     const storage = mkdtempSync(join(work, 'storage-'));
-    const reg = await startProcess([process.env.REGISTRY_CLI ?? join(root, 'dist/cli/main.js'), 'registry', 'serve', '--storage', storage, '--quiet']);
+    const reg = await startListening(process.execPath, [process.env.REGISTRY_CLI ?? join(root, 'dist/cli/main.js'), 'registry', 'serve', '--storage', storage, '--quiet']);
     try {
       results.registry.push(await send(reg.url, zipPath));
       results.rss = Math.max(results.rss, peakRssMb(reg.proc.pid));

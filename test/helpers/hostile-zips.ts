@@ -55,12 +55,12 @@ const u16 = (n: number) => {
   b.writeUInt16LE(n & 0xffff);
   return b;
 };
-const u32 = (n: number) => {
+export const u32 = (n: number) => {
   const b = Buffer.alloc(4);
   b.writeUInt32LE(n >>> 0);
   return b;
 };
-const u64 = (n: bigint) => {
+export const u64 = (n: bigint) => {
   const b = Buffer.alloc(8);
   b.writeBigUInt64LE(BigInt.asUintN(64, n));
   return b;

@@ -9,7 +9,7 @@ import { readCentralDirectory } from '../../src/gomod/archive-zip.js';
 import { inspectModuleZip, ZipRejection, type SpeculatedEntry } from '../../src/gomod/zip-check.js';
 import { findDescriptorEnd, ZipStreamScanner } from '../../src/registry/go/zip-stream.js';
 import { goCheckZip, refHashZip } from '../helpers/go.js';
-import { buildZip, hostileCases, type RawEntry } from '../helpers/hostile-zips.js';
+import { buildZip, hostileCases, u32, u64, type RawEntry } from '../helpers/hostile-zips.js';
 import { scratchDirs } from '../helpers/repo.js';
 import { goModuleFixture } from '../helpers/zips.js';
 
@@ -242,22 +242,12 @@ function gomodText(): string {
 }
 
 describe('where a data-described entry ends (findDescriptorEnd)', () => {
-  const u32 = (n: number) => {
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(n >>> 0);
-    return b;
-  };
-  const u64 = (n: number) => {
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64LE(BigInt(n));
-    return b;
-  };
   // The four forms a descriptor takes (APPNOTE 4.3.9): optional signature, 32- or 64-bit sizes.
   const forms = {
     'signature, 32-bit': (csize: number) => Buffer.concat([u32(0x08074b50), u32(1), u32(csize), u32(9)]),
-    'signature, 64-bit': (csize: number) => Buffer.concat([u32(0x08074b50), u32(1), u64(csize), u64(9)]),
+    'signature, 64-bit': (csize: number) => Buffer.concat([u32(0x08074b50), u32(1), u64(BigInt(csize)), u64(9n)]),
     'no signature, 32-bit': (csize: number) => Buffer.concat([u32(1), u32(csize), u32(9)]),
-    'no signature, 64-bit': (csize: number) => Buffer.concat([u32(1), u64(csize), u64(9)]),
+    'no signature, 64-bit': (csize: number) => Buffer.concat([u32(1), u64(BigInt(csize)), u64(9n)]),
   };
   // Data that itself holds header signatures (and a fake descriptor with the wrong size) to trip a search.
   const data = Buffer.concat([randomBytes(40), u32(0x04034b50), randomBytes(30), u32(0x08074b50), u32(0), u32(7), u32(0), u32(0x02014b50), randomBytes(25)]);
