@@ -85,6 +85,11 @@ export class BackgroundFlush {
     await this.running;
   }
 
+  /** Resolves once no fsync is running (starts none). */
+  async settle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
   private start(): void {
     this.pending = 0;
     this.running = fsyncFile(this.path)

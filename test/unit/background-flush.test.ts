@@ -31,6 +31,17 @@ describe('BackgroundFlush', () => {
     expect(syncOpens(path)).toBe(3);
   });
 
+  it('settle() waits for a running fsync and starts none', async () => {
+    const path = join(tmp('flush-'), 'staged.zip');
+    writeFileSync(path, '');
+    const f = new BackgroundFlush(path, 10);
+    f.wrote(10); // starts one
+    await f.settle();
+    expect(syncOpens(path)).toBe(1);
+    await f.settle();
+    expect(syncOpens(path)).toBe(1);
+  });
+
   it('never rejects: the durable fsync comes later, from the store', async () => {
     const f = new BackgroundFlush(join(tmp('flush-'), 'gone', 'staged.zip'), 1);
     f.wrote(10);

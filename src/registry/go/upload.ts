@@ -143,10 +143,6 @@ interface Parts {
   zip?: { path: string; size: number; speculated?: Speculated; flushing?: Promise<void> };
 }
 
-/**
- * Stream the multipart body into `staging` (multipart.ts does the HTTP side and settles once):
- * the zip to a staging file, read by the one-pass scanner on its way; info and mod into memory.
- */
 interface ReceiveOptions {
   maxZip: number;
   names: PartNames;
@@ -154,6 +150,10 @@ interface ReceiveOptions {
   flushEarly: boolean;
 }
 
+/**
+ * Stream the multipart body into `staging` (multipart.ts does the HTTP side and settles once):
+ * the zip to a staging file, read by the one-pass scanner on its way; info and mod into memory.
+ */
 async function receiveParts(req: IncomingMessage, staging: string, { maxZip, names, flushEarly }: ReceiveOptions, parts: Parts): Promise<void> {
   // Parts named for the other endpoint are just unknown parts here (ignored, never a role).
   const role = (name: string) =>
@@ -223,6 +223,8 @@ async function receiveZip(part: Readable, path: string, parts: Parts, maxZip: nu
     parts.zip.speculated = await scanner.finish();
   } finally {
     scanner.abort();
+    // A failed upload still lets a background fsync in flight finish before staging goes.
+    if (parts.zip) parts.zip.flushing ??= flusher?.settle();
   }
 }
 
