@@ -14,7 +14,8 @@ import { randomBytes } from 'node:crypto';
  *  3. Handlers do not thread a request object through their call chains to be logged: the
  *     server runs each request inside an AsyncLocalStorage context, so a handler's message
  *     carries its request id, and `noteRequest` lets a handler name what the request was
- *     about (module, version, upload result) for the request's one access-log event.
+ *     about (module, version, upload result, what a read served) for the request's one
+ *     access-log event and its metrics.
  */
 export type LogLevel = 'info' | 'warn' | 'error';
 
@@ -51,11 +52,16 @@ export type LogEvent = RequestEvent | MessageEvent;
 export type LogSink = (event: LogEvent) => void;
 export type LogFormat = 'text' | 'json';
 
+/** What a read answered with content (200) was: the `kind` label of the served counter. */
+export type ServedKind = 'list' | 'latest' | 'info' | 'mod' | 'zip' | 'simple' | 'file';
+
 /** What a handler may tell about the request it is serving. */
 export interface RequestNote {
   module?: string;
   version?: string;
   result?: UploadResult;
+  /** What this read serves; counted only when the answer is a 200. */
+  served?: ServedKind;
 }
 
 export interface RequestContext extends RequestNote {
@@ -64,8 +70,31 @@ export interface RequestContext extends RequestNote {
 
 const contexts = new AsyncLocalStorage<RequestContext>();
 
+/**
+ * Run `fn` (and everything it starts) as part of the request `ctx`. While any
+ * AsyncLocalStorage is enabled, Node 20 runs async_hooks for every async resource in the
+ * process — each tick, timer and socket write of every request, including the read API's
+ * synchronous answers that never ask for a context. So the store is enabled only while a
+ * request runs in it: when the last one is over (its promise settled) it is disabled again,
+ * and the next `run` enables it. Work a handler leaves behind after its promise settled
+ * then logs without a request id, never with another request's.
+ */
 export function runInRequest<T>(ctx: RequestContext, fn: () => T): T {
-  return contexts.run(ctx, fn);
+  running++;
+  let result: T;
+  try {
+    result = contexts.run(ctx, fn);
+  } catch (err) {
+    leave();
+    throw err;
+  }
+  if (result instanceof Promise) return result.finally(leave) as T;
+  leave();
+  return result;
+}
+let running = 0;
+function leave(): void {
+  if (--running === 0) contexts.disable();
 }
 
 export function currentRequest(): RequestContext | undefined {
@@ -76,7 +105,7 @@ export function currentRequest(): RequestContext | undefined {
 export function noteRequest(note: RequestNote): void {
   const ctx = contexts.getStore();
   if (!ctx) return;
-  for (const k of ['module', 'version', 'result'] as const) if (note[k] !== undefined) (ctx as unknown as Record<string, unknown>)[k] = note[k];
+  for (const k of ['module', 'version', 'result', 'served'] as const) if (note[k] !== undefined) (ctx as unknown as Record<string, unknown>)[k] = note[k];
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { UploadResult } from './log.js';
+import type { ServedKind, UploadResult } from './log.js';
 
 /**
  * The registry's Prometheus metrics, behind one narrow interface. Invariants:
@@ -14,7 +14,7 @@ import type { UploadResult } from './log.js';
  *     loop and observe GC for as long as the process lives) and appended to each exposition.
  */
 export type Route = 'upload' | 'external' | 'read_api' | 'python' | 'healthz' | 'readyz' | 'version' | 'metrics' | 'not_found' | 'invalid';
-export type ServedKind = 'list' | 'latest' | 'info' | 'mod' | 'zip' | 'simple' | 'file';
+export type { ServedKind };
 export type UploadRegistry = 'go' | 'python';
 
 export interface RegistryMetrics {
@@ -61,7 +61,6 @@ export function uploadResultOf(status: number): UploadResult {
 }
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
-const STATUS = /^[1-5]\d\d$/;
 
 // Requests are mostly milliseconds (reads, refusals); uploads of hundreds of MB take minutes.
 const REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
@@ -131,9 +130,18 @@ export async function createMetrics(o: { processMetrics?: boolean } = {}): Promi
     for (const result of ['stored', 'identical', 'conflict', 'invalid', 'unauthorized', 'too_large'] as const) uploads.labels(registry, result).inc(0);
   }
 
+  // prom-client resolves label values on every labels() call (an object, two closures); the
+  // few series a server has (invariant 2) are resolved once.
+  const requestSeries = new Map<string, ReturnType<typeof requests.labels>>();
+
   return {
     request(route, method, status, seconds) {
-      requests.labels(route, METHODS.has(method) ? method : 'other', STATUS.test(String(status)) ? String(status) : '0').observe(seconds);
+      const m = METHODS.has(method) ? method : 'other';
+      const s = Number.isInteger(status) && status >= 100 && status <= 599 ? status : 0;
+      const key = `${route} ${m} ${s}`;
+      let series = requestSeries.get(key);
+      if (!series) requestSeries.set(key, (series = requests.labels(route, m, String(s))));
+      series.observe(seconds);
     },
     upload(registry, result, seconds, bytes) {
       uploads.labels(registry, result).inc();

@@ -4,13 +4,13 @@ import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DiskModuleStore, type ModuleStore } from './go/backend.js';
 import { externalPreflight, handleExternal, isExternalRequest, redactExternalPath } from './go/external.js';
-import { createReadApi, parseProxyPath, type ReadApi } from './go/read-api.js';
+import { createReadApi, type ReadApi } from './go/read-api.js';
 import { observeWrites } from './go/read-cache.js';
 import { handleUpload, uploadPreflight, type UploadOptions } from './go/upload.js';
 import { isUploadRoute as isPythonUpload } from './python/upload.js';
 import { refuse, sendError, sendJson, sendNotFound, type Refusal } from './http.js';
 import { messageLogger, requestIdFrom, runInRequest, type LogLevel, type LogSink, type RequestContext } from './log.js';
-import { createMetrics, NO_METRICS, uploadResultOf, type ExposedMetrics, type RegistryMetrics, type Route, type ServedKind, type UploadRegistry } from './metrics.js';
+import { createMetrics, NO_METRICS, uploadResultOf, type ExposedMetrics, type RegistryMetrics, type Route, type UploadRegistry } from './metrics.js';
 import { TOOL_VERSION } from '../util/tool-version.js';
 
 /**
@@ -121,29 +121,32 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
   const inflight = new Set<Promise<void>>();
   let closing = false;
 
+  /** Every request starts here: its clock, its id, and what the server learns while serving it. */
+  const begin = (req: IncomingMessage): Seen => ({
+    started: process.hrtime.bigint(),
+    // Every field present from the start: one object shape for all requests.
+    ctx: { requestId: requestIdFrom(req.headers['x-request-id']), module: undefined, version: undefined, result: undefined, served: undefined },
+    route: 'invalid',
+    path: undefined,
+    sub: '',
+    bytes: 0,
+  });
+
   /**
    * A read-API answer already in memory is given at once, before the per-request machinery
    * (see go/read-api.ts); it is still observed — request id, metrics, access log — cheaply.
    */
-  const fastRead = (req: IncomingMessage, res: ServerResponse): boolean => {
-    if (closing || !mounts.fastRead) return false;
-    const started = process.hrtime.bigint();
-    const requestId = requestIdFrom(req.headers['x-request-id']);
-    res.setHeader('x-request-id', requestId);
-    if (!mounts.fastRead(req, res)) {
-      res.removeHeader('x-request-id');
-      return false;
-    }
-    const path = requestPath(req.url);
-    observe(req, res, { started, ctx: { requestId }, route: 'read_api', path, sub: path ?? '', bytes: 0 });
+  const fastRead = (req: IncomingMessage, res: ServerResponse, seen: Seen): boolean => {
+    if (closing || !mounts.fastRead?.(req, res, seen.ctx)) return false;
+    seen.route = 'read_api';
+    observe(req, res, seen);
     return true;
   };
 
-  const dispatch = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean) => {
+  const dispatch = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean, seen: Seen) => {
     const socket = req.socket;
     current.set(socket, { req, res });
     responding.add(res);
-    const seen: Seen = { started: process.hrtime.bigint(), ctx: { requestId: requestIdFrom(req.headers['x-request-id']) }, route: 'invalid', path: null, sub: '', bytes: 0 };
     res.setHeader('x-request-id', seen.ctx.requestId);
     countBody(req, seen);
     let observed = false;
@@ -180,13 +183,11 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
         seen.ctx.result ??= uploadResultOf(status);
         metrics.upload(upload, seen.ctx.result, seconds, seen.bytes);
       }
-      const read = status === 200 && (method === 'GET' || method === 'HEAD') ? servedKind(seen) : null;
-      if (read) {
-        metrics.served(read.registry, read.kind);
-        seen.ctx.module ??= read.module;
-        seen.ctx.version ??= read.version;
-      }
+      const served = seen.ctx.served;
+      if (served && status === 200 && (method === 'GET' || method === 'HEAD')) metrics.served(seen.route === 'python' ? 'python' : 'go', served);
       if (!sink) return;
+      // The fast path leaves the target unparsed: only the log needs it.
+      const path = seen.path === undefined ? requestPath(req.url) : seen.path;
       const level: LogLevel = status >= 500 || status === 0 ? 'warn' : 'info';
       const { requestId, module, version, result } = seen.ctx;
       sink({
@@ -195,7 +196,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
         level,
         requestId,
         method,
-        path: seen.path,
+        path: path === null ? null : redactExternalPath(path),
         status,
         durationMs: Math.round(seconds * 1000),
         ...(module !== undefined ? { module } : {}),
@@ -209,7 +210,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
 
   const serve = async (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean, seen: Seen): Promise<void> => {
     const path = requestPath(req.url);
-    seen.path = path === null ? null : redactExternalPath(path);
+    seen.path = path;
     if (path === null) return refuse(req, res, { status: 400, error: 'invalid request target', detail: 'send a path such as /upload or /healthz' });
     const { mount, sub, name } = route(mounts, path, req.method ?? 'GET');
     seen.route = name;
@@ -227,10 +228,10 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
     try {
       // The path, not req.url: a query string is where clients put secrets (and the external
       // storage secret is a path segment: redacted).
-      runInRequest(seen.ctx, () => logError?.(`error handling ${req.method} ${seen.path ?? '(invalid target)'}: ${(err as Error)?.stack ?? err}`));
+      const path = seen.path ?? null;
+      runInRequest(seen.ctx, () => logError?.(`error handling ${req.method} ${path === null ? '(invalid target)' : redactExternalPath(path)}: ${(err as Error)?.stack ?? err}`));
       if (res.headersSent) return void res.destroy();
       res.shouldKeepAlive = false;
-      const path = seen.path;
       // Read paths answer 404 rather than 5xx so go falls through to the next proxy.
       if ((req.method === 'GET' || req.method === 'HEAD') && path !== '/upload') sendNotFound(res, 'not found');
       else sendError(res, 500, 'internal error', 'see the registry log');
@@ -248,10 +249,13 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
       connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(Math.min(t.headersMs, t.requestMs || Infinity) / 4))),
     },
     // A read-API answer already in memory is given at once, before the per-request machinery.
-    (req, res) => fastRead(req, res) || dispatch(req, res, false),
+    (req, res) => {
+      const seen = begin(req);
+      if (!fastRead(req, res, seen)) dispatch(req, res, false, seen);
+    },
   );
   // With this listener node no longer sends "100 Continue" by itself: preflight decides.
-  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => dispatch(req, res, true));
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => dispatch(req, res, true, begin(req)));
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     try {
       const active = current.get(socket);
@@ -316,7 +320,8 @@ interface Seen {
   started: bigint;
   ctx: RequestContext;
   route: Route;
-  path: string | null;
+  /** The request target's path; null: not a URL; undefined: not parsed (the fast path). */
+  path: string | null | undefined;
   sub: string;
   /** Request body bytes that arrived, whether or not a handler read them. */
   bytes: number;
@@ -339,18 +344,6 @@ function uploadRegistry(seen: Seen, method: string): UploadRegistry | null {
   if (method !== 'POST') return null;
   if (seen.route === 'upload') return 'go';
   if (seen.route === 'python' && isPythonUpload(method, seen.sub)) return 'python';
-  return null;
-}
-
-function servedKind(seen: Seen): { registry: UploadRegistry; kind: ServedKind; module?: string; version?: string } | null {
-  if (seen.route === 'read_api') {
-    const p = parseProxyPath(seen.sub);
-    return p && { registry: 'go', kind: p.kind, module: p.module, version: 'version' in p ? p.version : undefined };
-  }
-  if (seen.route === 'python') {
-    if (seen.sub.startsWith('/packages/')) return { registry: 'python', kind: 'file' };
-    if (seen.sub === '/simple' || seen.sub.startsWith('/simple/')) return { registry: 'python', kind: 'simple' };
-  }
   return null;
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { executionAsyncId } from 'node:async_hooks';
 import { currentRequest, noteRequest, renderJson, renderText, requestIdFrom, runInRequest, type LogEvent } from '../../src/registry/log.js';
 import { createMetrics, uploadResultOf } from '../../src/registry/metrics.js';
 import { parsePrometheusText, sampleValue } from '../helpers/prom-text.js';
@@ -78,6 +79,54 @@ describe('registry log events', () => {
       noteRequest({ result: 'stored' });
     });
     expect(ctx).toEqual({ requestId: 'r1', module: 'example.com/m', version: 'v1.0.0', result: 'stored' });
+  });
+
+  it('overlapping requests keep their own context; the store is off between requests and comes back for the next', async () => {
+    const tick = () => new Promise((r) => setTimeout(r, 1));
+    // Promise reactions get an async id only while some async hook (an enabled
+    // AsyncLocalStorage) is on: the cost the store is turned off to avoid.
+    const hooksOn = () => Promise.resolve().then(() => executionAsyncId() !== 0);
+    expect(await hooksOn(), 'nothing else in this process turns async hooks on').toBe(false);
+    const seen: Record<string, (string | undefined)[]> = { a: [], b: [], c: [] };
+    let endA!: () => void;
+    const aMayEnd = new Promise<void>((r) => (endA = r));
+    const a = runInRequest({ requestId: 'a' }, async () => {
+      seen.a!.push(currentRequest()?.requestId);
+      await aMayEnd;
+      seen.a!.push(currentRequest()?.requestId);
+    });
+    let left!: () => void;
+    const bLeftWork = new Promise<void>((r) => (left = r));
+    const b = runInRequest({ requestId: 'b' }, async () => {
+      await tick();
+      seen.b!.push(currentRequest()?.requestId);
+      // Work b leaves behind: it runs after b's promise settled, while a is still in flight.
+      void tick().then(() => {
+        seen.b!.push(currentRequest()?.requestId);
+        left();
+      });
+    });
+    await b;
+    await bLeftWork;
+    expect(await hooksOn(), 'a is still in flight').toBe(true);
+    endA();
+    await a;
+    expect(seen.a).toEqual(['a', 'a']);
+    expect(seen.b, 'b, and its leftover while a was still running').toEqual(['b', 'b']);
+    // No request in flight: hooks are off, nothing carries a context, and a new request gets its own.
+    expect(await hooksOn()).toBe(false);
+    expect(currentRequest()).toBeUndefined();
+    await runInRequest({ requestId: 'c' }, async () => {
+      await tick();
+      seen.c!.push(currentRequest()?.requestId);
+    });
+    expect(seen.c).toEqual(['c']);
+    expect(currentRequest()).toBeUndefined();
+    // A synchronous run (the server's last-resort log) and one that throws both leave it off.
+    expect(runInRequest({ requestId: 'd' }, () => currentRequest()?.requestId)).toBe('d');
+    expect(() => runInRequest({ requestId: 'e' }, () => { throw new Error('boom'); })).toThrow('boom');
+    await expect(runInRequest({ requestId: 'f' }, async () => { await tick(); throw new Error('late'); })).rejects.toThrow('late');
+    expect(await hooksOn()).toBe(false);
   });
 
   it('client-controlled text cannot forge a log entry in either format', () => {

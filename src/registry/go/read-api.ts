@@ -5,8 +5,9 @@ import { canonicalSemver, isValidSemver } from '../../gomod/semver.js';
 import { checkModulePath } from '../../gomod/module-path.js';
 import { unescapePath } from '../../gomod/escape.js';
 import { sendNotFound } from '../http.js';
+import { noteRequest, type RequestContext, type RequestNote } from '../log.js';
 import { DiskModuleStore, type ModuleStore, type StoredFile } from './backend.js';
-import { cachedBody, CONTENT_TYPES as TYPES, IMMUTABLE, latestVersion, notModified, ReadCache, REVALIDATE, type CachedBody, type ModuleListState, type ReadCacheOptions } from './read-cache.js';
+import { cachedBody, CONTENT_TYPES as TYPES, fileKey, IMMUTABLE, latestVersion, notModified, ReadCache, REVALIDATE, type CachedBody, type ModuleListState, type ReadCacheOptions } from './read-cache.js';
 
 /**
  * The GOPROXY protocol served from the @v tree: /<module>/@v/list, /<module>/@v/<v>.info|mod|zip,
@@ -85,8 +86,11 @@ const MAX_PARSED_URLS = 10_000;
 
 export interface ReadApi {
   cache: ReadCache;
-  /** Answer from memory, synchronously; false when the full path (`handle`) must answer. */
-  fast(req: IncomingMessage, res: ServerResponse): boolean;
+  /**
+   * Answer from memory, synchronously, with `ctx`'s request id, and note in `ctx` what was
+   * served (the request has no async context yet); false when `handle` must answer.
+   */
+  fast(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): boolean;
   handle(req: IncomingMessage, res: ServerResponse, urlPath: string): Promise<void>;
 }
 
@@ -96,27 +100,31 @@ export interface ReadApi {
  */
 export function createReadApi(store: ModuleStore, o: ReadCacheOptions = {}): ReadApi {
   const cache = new ReadCache(store, o);
-  const parsedUrls = new Map<string, ProxyRequest>();
+  /** Request targets `handle` has parsed, with their cache key (computed once, not per hit). */
+  const parsedUrls = new Map<string, { parsed: ProxyRequest; key: string | undefined }>();
   const disk = store instanceof DiskModuleStore ? store : null;
 
-  const fast = (req: IncomingMessage, res: ServerResponse): boolean => {
+  const fast = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext): boolean => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-    const parsed = parsedUrls.get(req.url ?? '');
-    if (!parsed) return false;
+    const known = parsedUrls.get(req.url ?? '');
+    if (!known) return false;
+    const { parsed, key } = known;
     const state = cache.currentList(parsed.module);
     if (!state) return false;
-    const body = memoryAnswer(cache, parsed, state);
+    const body = 'version' in parsed ? cache.cachedFile(parsed.module, parsed.version, parsed.kind, state, key) : parsed.kind === 'list' ? state.list : state.latest;
     if (!body) return false;
-    answer(req, res, body);
+    noteServed(ctx, parsed);
+    answer(req, res, body, ctx.requestId);
     return true;
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse, urlPath: string): Promise<void> => {
     const parsed = parseProxyPath(urlPath);
     if (!parsed) return sendNotFound(res, `not found: ${urlPath}`);
+    noteRequest(noteServed({}, parsed));
     if (req.url && (req.method === 'GET' || req.method === 'HEAD')) {
       if (parsedUrls.size >= MAX_PARSED_URLS) parsedUrls.clear();
-      parsedUrls.set(req.url, parsed);
+      parsedUrls.set(req.url, { parsed, key: 'version' in parsed ? fileKey(parsed.module, parsed.version, parsed.kind) : undefined });
     }
     const state = await cache.list(parsed.module);
     if (!('version' in parsed)) {
@@ -132,7 +140,7 @@ export function createReadApi(store: ModuleStore, o: ReadCacheOptions = {}): Rea
   const serveVersioned = async (req: IncomingMessage, res: ServerResponse, module: string, version: string, ext: 'info' | 'mod' | 'zip', state: ModuleListState | null, cacheControl: string): Promise<void> => {
     const what = `${module}@${cacheControl === IMMUTABLE ? version : 'latest'}`;
     const hit = state && cache.cachedFile(module, version, ext, state);
-    if (hit) return answer(req, res, cacheControl === IMMUTABLE ? hit : cachedBody(hit.body, hit.headers['content-type'] as string, cacheControl, hit.etag));
+    if (hit) return answer(req, res, cacheControl === IMMUTABLE ? hit : cachedBody(hit.body, hit.type, cacheControl, hit.etag));
     // A big zip on disk: opened here to read it in large chunks, ETag from the open file.
     if (disk && ext === 'zip') return streamDiskFile(req, res, disk.storage.proxyFile(module, version, ext), TYPES[ext], cacheControl, cache.maxEntryBytes, what, () => cache.file(module, version, ext, state));
     const f = await cache.file(module, version, ext, state);
@@ -144,19 +152,28 @@ export function createReadApi(store: ModuleStore, o: ReadCacheOptions = {}): Rea
   return { cache, fast, handle };
 }
 
-function memoryAnswer(cache: ReadCache, parsed: ProxyRequest, state: ModuleListState): CachedBody | null | undefined {
-  if (!('version' in parsed)) return parsed.kind === 'list' ? state.list : state.latest;
-  return cache.cachedFile(parsed.module, parsed.version, parsed.kind, state);
+/** What the request is about, for its log event and the served counter (see ../log.ts). */
+function noteServed<T extends RequestNote>(note: T, p: ProxyRequest): T {
+  note.module = p.module;
+  if ('version' in p) note.version = p.version;
+  note.served = p.kind;
+  return note;
 }
 
-/** 200 with the body (none for HEAD), or 304 when the client already has these bytes. */
-function answer(req: IncomingMessage, res: ServerResponse, b: CachedBody): void {
-  if (notModified(req.headers['if-none-match'], b.etag)) {
-    res.writeHead(304, { etag: b.etag, 'cache-control': b.headers['cache-control'] });
-    return void res.end();
-  }
-  res.writeHead(200, b.headers);
-  res.end(req.method === 'HEAD' ? undefined : b.body);
+/**
+ * 200 with the body (none for HEAD), or 304 when the client already has these bytes. The
+ * fast path passes its request id here. Headers go to writeHead alone, as a flat list: node
+ * writes them in order, with no object to enumerate and none of the per-header bookkeeping
+ * that a setHeader beforehand switches on.
+ */
+function answer(req: IncomingMessage, res: ServerResponse, b: CachedBody, requestId?: string): void {
+  const unchanged = notModified(req.headers['if-none-match'], b.etag);
+  const headers: (string | number)[] = unchanged
+    ? ['etag', b.etag, 'cache-control', b.cacheControl]
+    : ['content-type', b.type, 'content-length', b.body.length, 'cache-control', b.cacheControl, 'etag', b.etag];
+  if (requestId !== undefined) headers.push('x-request-id', requestId);
+  res.writeHead(unchanged ? 304 : 200, headers);
+  res.end(unchanged || req.method === 'HEAD' ? undefined : b.body);
 }
 
 async function streamDiskFile(

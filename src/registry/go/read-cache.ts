@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
-import type { OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { compareSemver, semverPrerelease } from '../../gomod/semver.js';
 import { DiskModuleStore, type ModuleStore, type ProxyExt } from './backend.js';
@@ -36,11 +35,12 @@ export const REVALIDATE = 'no-cache';
 const LIST_TRUST_MS = 1000;
 export const CONTENT_TYPES = { info: 'application/json', mod: 'text/plain; charset=utf-8', zip: 'application/zip', list: 'text/plain; charset=utf-8' } as const;
 
-/** A complete answer, headers computed once. */
+/** A complete answer: the bytes and what its headers say about them. */
 export interface CachedBody {
   body: Buffer;
   etag: string;
-  headers: OutgoingHttpHeaders;
+  type: string;
+  cacheControl: string;
 }
 
 export function etagOf(body: Buffer): string {
@@ -48,7 +48,7 @@ export function etagOf(body: Buffer): string {
 }
 
 export function cachedBody(body: Buffer, type: string, cacheControl: string, etag = etagOf(body)): CachedBody {
-  return { body, etag, headers: { 'content-type': type, 'content-length': body.length, 'cache-control': cacheControl, etag } };
+  return { body, etag, type, cacheControl };
 }
 
 /** If-None-Match (weak comparison, as RFC 9110 asks for this header). */
@@ -59,8 +59,19 @@ export function notModified(ifNoneMatch: string | undefined, etag: string): bool
   return ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === bare);
 }
 
+/** What identifies one version of a module's list file: every writer replaces it by rename. */
+export interface ListStamp {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
+
+const sameStamp = (a: ListStamp | null | undefined, b: ListStamp | null): boolean =>
+  a === b || (!!a && !!b && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs);
+
 export interface ModuleListState {
-  stamp: string | null;
+  stamp: ListStamp | null;
   loadedAt: number;
   versions: Set<string>;
   list: CachedBody;
@@ -102,24 +113,24 @@ export class ReadCache {
    * Requests answered in the same event-loop turn share one stat: they are answered in the
    * same instant anyway (nothing else runs in between), so this adds no staleness.
    */
-  private stampNow(module: string): string | null | undefined {
+  private stampNow(module: string): ListStamp | null | undefined {
     if (!this.disk) return undefined;
     const seen = this.turnStamps.get(module);
     if (seen !== undefined) return seen;
     const st = statSync(this.disk.storage.listFile(module), { throwIfNoEntry: false });
-    const stamp = st ? `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` : null;
+    const stamp = st ? { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs } : null;
     if (this.turnStamps.size === 0) setImmediate(() => this.turnStamps.clear());
     this.turnStamps.set(module, stamp);
     return stamp;
   }
-  private readonly turnStamps = new Map<string, string | null>();
+  private readonly turnStamps = new Map<string, ListStamp | null>();
 
   /** The module's list state if it is known to be current, without any I/O beyond one stat. */
   currentList(module: string): ModuleListState | undefined {
     const s = this.lists.get(module);
     if (!s) return undefined;
     if (this.now() - s.loadedAt >= LIST_TRUST_MS) return undefined;
-    if (this.disk && this.stampNow(module) !== s.stamp) return undefined;
+    if (this.disk && !sameStamp(this.stampNow(module), s.stamp)) return undefined;
     return s;
   }
 
@@ -160,9 +171,8 @@ export class ReadCache {
   }
 
   /** A cached versioned file, only while its version is listed (invariant 1). */
-  cachedFile(module: string, version: string, ext: ProxyExt, state: ModuleListState): CachedBody | undefined {
+  cachedFile(module: string, version: string, ext: ProxyExt, state: ModuleListState, key = fileKey(module, version, ext)): CachedBody | undefined {
     if (!state.versions.has(version)) return undefined;
-    const key = fileKey(module, version, ext);
     const hit = this.files.get(key);
     if (hit) {
       // LRU: most recently used last.
@@ -243,7 +253,8 @@ export function latestVersion(versions: string[]): string | undefined {
   return [...(releases.length ? releases : versions)].sort(compareSemver).at(-1);
 }
 
-const fileKey = (module: string, version: string, ext: ProxyExt) => `${module}@${version}.${ext}`;
+/** The cache's key of one versioned file. */
+export const fileKey = (module: string, version: string, ext: ProxyExt) => `${module}@${version}.${ext}`;
 
 /** The whole (small) body of a stream; null when it ended short or failed. */
 async function readAll(body: Readable, size: number): Promise<Buffer | null> {

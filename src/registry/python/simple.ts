@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { isValidProjectName, normalizeProjectName } from '../../pypa/index.js';
 import { sendNotFound } from '../http.js';
+import { noteRequest } from '../log.js';
 import type { FileMeta, PythonStorage } from './storage.js';
 
 /**
@@ -92,18 +93,23 @@ async function serveFile(req: IncomingMessage, res: ServerResponse, norm: string
 export async function handleRead(req: IncomingMessage, res: ServerResponse, path: string, storage: PythonStorage): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://index');
   if (path === '/simple' || path === '/') return redirect(res, 'simple/');
-  if (path === '/simple/') return simpleIndex(req, res, url, storage);
+  if (path === '/simple/') {
+    noteRequest({ served: 'simple' });
+    return simpleIndex(req, res, url, storage);
+  }
   let m = /^\/simple\/([^/]+)(\/?)$/.exec(path);
   if (m) {
     const name = decode(m[1]!);
     if (name === null || !isValidProjectName(name)) return sendNotFound(res, 'no such project');
     if (!m[2]) return redirect(res, `${m[1]}/`);
+    noteRequest({ served: 'simple' });
     return projectPage(req, res, url, name, storage);
   }
   m = /^\/packages\/([^/]+)\/([^/]+)$/.exec(path);
   if (m) {
     const filename = decode(m[2]!);
     if (filename === null) return sendNotFound(res, 'no such file');
+    noteRequest({ served: 'file' });
     return serveFile(req, res, m[1]!, filename, storage);
   }
   return sendNotFound(res, `not found: ${path}`);
