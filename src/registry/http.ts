@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
 import type { HttpFailure } from './errors.js';
 
 /**
@@ -124,4 +125,54 @@ export function drain(req: IncomingMessage, maxBytes: number, maxMs = DEFAULT_LI
     req.once('close', () => done(!req.complete));
     req.resume();
   });
+}
+
+/** Bytes per read of `sendFile`; two such buffers per download. */
+export const SEND_CHUNK_BYTES = 1 << 20;
+
+/**
+ * Send the first `size` bytes of an open, immutable file as the body of a response whose
+ * head is written (the caller's Content-Length says `size`), then end it; closes `fh`.
+ *
+ * Two buffers, reused: one is filled by a read while the other is being written, and a
+ * buffer is read into again only after the socket has taken it (its write callback). A
+ * read stream allocates a fresh buffer for every chunk instead, whose pages the kernel
+ * faults in and zeroes each time: that, more than copying the bytes, halves throughput.
+ * A client that goes away ends the loop; a read error or a file shorter than `size`
+ * destroys the response, so the client sees a cut body, never a short one that looks whole.
+ * Never rejects.
+ */
+export async function sendFile(res: ServerResponse, fh: FileHandle, size: number): Promise<void> {
+  const buffers = [Buffer.allocUnsafeSlow(Math.min(SEND_CHUNK_BYTES, size)), Buffer.allocUnsafeSlow(Math.min(SEND_CHUNK_BYTES, size))];
+  const writing = [false, false];
+  let wake: (() => void) | null = null;
+  const resume = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  res.on('close', resume);
+  try {
+    let sent = 0;
+    for (let i = 0; sent < size; i ^= 1) {
+      while (writing[i] && !res.destroyed) await new Promise<void>((r) => (wake = r));
+      if (res.destroyed) return;
+      const buf = buffers[i]!;
+      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, size - sent), sent);
+      if (bytesRead === 0) throw new Error(`file ended at ${sent} of ${size} bytes`);
+      sent += bytesRead;
+      writing[i] = true;
+      const k = i;
+      res.write(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead), () => {
+        writing[k] = false;
+        resume();
+      });
+    }
+    res.end();
+  } catch {
+    res.destroy();
+  } finally {
+    res.off('close', resume);
+    await fh.close().catch(() => {});
+  }
 }

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { canonicalSemver, isValidSemver } from '../../gomod/semver.js';
 import { checkModulePath } from '../../gomod/module-path.js';
 import { unescapePath } from '../../gomod/escape.js';
-import { sendNotFound } from '../http.js';
+import { sendFile, sendNotFound } from '../http.js';
 import { noteRequest, type RequestContext, type RequestNote } from '../log.js';
 import { DiskModuleStore, type ModuleStore, type StoredFile } from './backend.js';
 import { cachedBody, CONTENT_TYPES as TYPES, fileKey, IMMUTABLE, latestVersion, notModified, ReadCache, REVALIDATE, type CachedBody, type ModuleListState, type ReadCacheOptions } from './read-cache.js';
@@ -20,7 +20,8 @@ import { cachedBody, CONTENT_TYPES as TYPES, fileKey, IMMUTABLE, latestVersion, 
  * clients revalidate. Small files come from ./read-cache.ts, whose invariants say when a
  * cached answer may be used; a hit is answered synchronously (`fast`), before the server's
  * async request machinery, which costs more than the answer itself. Zips too large for the
- * cache are streamed from the file with large reads, never buffered.
+ * cache are sent from the open file through two reused buffers (../http.ts sendFile), never
+ * buffered whole.
  */
 export type ProxyRequest = { module: string; kind: 'list' | 'latest' } | { module: string; kind: 'info' | 'mod' | 'zip'; version: string };
 
@@ -80,8 +81,6 @@ async function serveFile(req: IncomingMessage, res: ServerResponse, file: Stored
   return streamBody(req, res, file.body, { 'content-type': type, 'content-length': file.size, 'cache-control': cacheControl });
 }
 
-/** A large zip streams in 1 MiB reads: a tenth of the syscalls and stream hops of the default. */
-const ZIP_READ_BYTES = 1 << 20;
 const MAX_PARSED_URLS = 10_000;
 
 export interface ReadApi {
@@ -205,8 +204,12 @@ async function streamDiskFile(
     res.writeHead(304, { etag, 'cache-control': cacheControl });
     return void res.end();
   }
-  const stream = fh.createReadStream({ highWaterMark: ZIP_READ_BYTES });
-  return streamBody(req, res, stream, { 'content-type': type, 'content-length': st.size, 'cache-control': cacheControl, etag });
+  res.writeHead(200, { 'content-type': type, 'content-length': st.size, 'cache-control': cacheControl, etag });
+  if (req.method === 'HEAD') {
+    await fh.close().catch(() => {});
+    return void res.end();
+  }
+  return sendFile(res, fh, st.size);
 }
 
 async function streamBody(req: IncomingMessage, res: ServerResponse, body: Readable, headers: Record<string, string | number>): Promise<void> {

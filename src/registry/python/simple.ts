@@ -1,8 +1,7 @@
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import { isValidProjectName, normalizeProjectName } from '../../pypa/index.js';
-import { sendNotFound } from '../http.js';
+import { sendFile, sendNotFound } from '../http.js';
 import { noteRequest } from '../log.js';
 import type { FileMeta, PythonStorage } from './storage.js';
 
@@ -84,9 +83,12 @@ async function projectPage(req: IncomingMessage, res: ServerResponse, url: URL, 
 async function serveFile(req: IncomingMessage, res: ServerResponse, norm: string, filename: string, storage: PythonStorage): Promise<void> {
   const found = normalizeProjectName(norm) === norm ? await storage.committedFile(norm, filename) : null;
   if (!found) return sendNotFound(res, `no file ${filename}`);
-  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': found.size });
-  if (req.method === 'HEAD') return void res.end();
-  await pipeline(createReadStream(found.path), res).catch(() => res.destroy());
+  const head = { 'content-type': 'application/octet-stream', 'content-length': found.size };
+  if (req.method === 'HEAD') return void res.writeHead(200, head).end();
+  const fh = await open(found.path, 'r').catch(() => null);
+  if (!fh) return sendNotFound(res, `no file ${filename}`);
+  res.writeHead(200, head);
+  await sendFile(res, fh, found.size);
 }
 
 /** GET/HEAD below the index prefix. */
