@@ -1,4 +1,5 @@
 import type { ServedKind, UploadResult } from './log.js';
+import { SeriesHistogram, type HistogramSeries } from './series-histogram.js';
 
 /**
  * The registry's Prometheus metrics, behind one narrow interface. Invariants:
@@ -90,13 +91,14 @@ export async function createMetrics(o: { processMetrics?: boolean } = {}): Promi
   const proc = o.processMetrics === false ? undefined : await processMetrics(prom);
   const register = new prom.Registry();
   const registers = [register];
-  const requests = new prom.Histogram({
-    name: 'ameide_registry_request_duration_seconds',
-    help: 'Time from request headers to the end of the answer, by route, method and status (0: no answer).',
-    labelNames: ['route', 'method', 'status'] as const,
-    buckets: REQUEST_BUCKETS,
-    registers,
-  });
+  // Observed on every request, the read API's in-memory answers included: see series-histogram.ts.
+  const requests = new SeriesHistogram(
+    'ameide_registry_request_duration_seconds',
+    'Time from request headers to the end of the answer, by route, method and status (0: no answer).',
+    ['route', 'method', 'status'],
+    REQUEST_BUCKETS,
+  );
+  register.registerMetric(requests as unknown as import('prom-client').Metric);
   const uploads = new prom.Counter({
     name: 'ameide_registry_uploads_total',
     help: 'Uploads by registry and result: stored, identical, conflict, invalid, unauthorized, too_large, error, aborted.',
@@ -116,11 +118,19 @@ export async function createMetrics(o: { processMetrics?: boolean } = {}): Promi
     labelNames: ['registry'] as const,
     registers,
   });
-  const served = new prom.Counter({
+  // Counted on every read as plain numbers, handed to prom-client when it is scraped.
+  const servedSince = new Map<string, { registry: UploadRegistry; kind: ServedKind; n: number }>();
+  new prom.Counter({
     name: 'ameide_registry_served_total',
     help: 'Reads answered with content: Go list, latest, info, mod, zip (one version downloaded); Python simple pages and files.',
     labelNames: ['registry', 'kind'] as const,
     registers,
+    collect() {
+      for (const c of servedSince.values()) {
+        if (c.n > 0) this.labels(c.registry, c.kind).inc(c.n);
+        c.n = 0;
+      }
+    },
   });
   const gcVersions = new prom.Counter({ name: 'ameide_registry_gc_removed_versions_total', help: 'Versions removed by gc in this process.', registers });
   const gcBytes = new prom.Counter({ name: 'ameide_registry_gc_freed_bytes_total', help: 'Bytes freed by gc in this process.', registers });
@@ -130,9 +140,8 @@ export async function createMetrics(o: { processMetrics?: boolean } = {}): Promi
     for (const result of ['stored', 'identical', 'conflict', 'invalid', 'unauthorized', 'too_large'] as const) uploads.labels(registry, result).inc(0);
   }
 
-  // prom-client resolves label values on every labels() call (an object, two closures); the
-  // few series a server has (invariant 2) are resolved once.
-  const requestSeries = new Map<string, ReturnType<typeof requests.labels>>();
+  // The few series a server has (invariant 2) are each resolved once.
+  const requestSeries = new Map<string, HistogramSeries>();
 
   return {
     request(route, method, status, seconds) {
@@ -140,7 +149,7 @@ export async function createMetrics(o: { processMetrics?: boolean } = {}): Promi
       const s = Number.isInteger(status) && status >= 100 && status <= 599 ? status : 0;
       const key = `${route} ${m} ${s}`;
       let series = requestSeries.get(key);
-      if (!series) requestSeries.set(key, (series = requests.labels(route, m, String(s))));
+      if (!series) requestSeries.set(key, (series = requests.series(route, m, String(s))));
       series.observe(seconds);
     },
     upload(registry, result, seconds, bytes) {
@@ -149,7 +158,10 @@ export async function createMetrics(o: { processMetrics?: boolean } = {}): Promi
       if (bytes > 0) received.labels(registry).inc(bytes);
     },
     served(registry, kind) {
-      served.labels(registry, kind).inc();
+      const key = `${registry} ${kind}`;
+      const c = servedSince.get(key);
+      if (c) c.n++;
+      else servedSince.set(key, { registry, kind, n: 1 });
     },
     gcPruned(versions, bytes) {
       if (versions > 0) gcVersions.inc(versions);

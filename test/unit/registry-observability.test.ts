@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { executionAsyncId } from 'node:async_hooks';
 import { currentRequest, noteRequest, renderJson, renderText, requestIdFrom, runInRequest, type LogEvent } from '../../src/registry/log.js';
 import { createMetrics, uploadResultOf } from '../../src/registry/metrics.js';
+import { SeriesHistogram } from '../../src/registry/series-histogram.js';
 import { parsePrometheusText, sampleValue } from '../helpers/prom-text.js';
 
 const TIME = '2026-01-01T00:00:00.000Z';
@@ -31,7 +32,53 @@ describe('strict Prometheus text parser (the judge of /metrics must itself rejec
   });
 });
 
+describe('SeriesHistogram (the request histogram) is exposed exactly as prom-client exposes its own Histogram', () => {
+  it('same observations, same text: buckets at and around every bound, several series, odd label values', async () => {
+    const prom = (await import('prom-client')) as typeof import('prom-client');
+    const bounds = [0.005, 0.01, 0.025, 0.1, 1, 300];
+    const labelNames = ['route', 'method', 'status'] as const;
+    const ours = new SeriesHistogram('h_seconds', 'A "histogram"\\ with\nescapes.', labelNames, bounds);
+    const oursRegistry = new prom.Registry();
+    oursRegistry.registerMetric(ours as unknown as import('prom-client').Metric);
+    const theirsRegistry = new prom.Registry();
+    const theirs = new prom.Histogram({ name: 'h_seconds', help: 'A "histogram"\\ with\nescapes.', labelNames, buckets: bounds, registers: [theirsRegistry] });
+    const values = [0, 1e-9, ...bounds.flatMap((b) => [b * 0.999, b, b * 1.001]), 1234.5];
+    const series = [
+      ['read_api', 'GET', '200'],
+      ['upload', 'POST', '201'],
+      ['x"y\\z', 'other', '0'],
+    ] as const;
+    values.forEach((v, i) => {
+      const [route, method, status] = series[i % series.length]!;
+      ours.series(route, method, status).observe(v);
+      theirs.labels(route, method, status).observe(v);
+    });
+    const text = await oursRegistry.metrics();
+    expect(text).toBe(await theirsRegistry.metrics());
+    // And the strict parser agrees it is a well-formed histogram.
+    expect(sampleValue(parsePrometheusText(text + '\n'), 'h_seconds_count', { route: 'read_api', method: 'GET', status: '200' })).toBe(Math.ceil(values.length / 3));
+    ours.reset();
+    theirs.reset();
+    expect(await oursRegistry.metrics()).toBe(await theirsRegistry.metrics());
+  });
+});
+
 describe('registry metrics (prom-client)', () => {
+  it('reads counted between scrapes all arrive, once each', async () => {
+    const m = await createMetrics({ processMetrics: false });
+    for (let i = 0; i < 3; i++) m.served('go', 'info');
+    m.served('python', 'file');
+    let f = parsePrometheusText((await m.expose()).body);
+    expect(sampleValue(f, 'ameide_registry_served_total', { registry: 'go', kind: 'info' })).toBe(3);
+    expect(sampleValue(f, 'ameide_registry_served_total', { registry: 'python', kind: 'file' })).toBe(1);
+    m.served('go', 'info');
+    f = parsePrometheusText((await m.expose()).body);
+    f = parsePrometheusText((await m.expose()).body);
+    expect(sampleValue(f, 'ameide_registry_served_total', { registry: 'go', kind: 'info' })).toBe(4);
+    expect(sampleValue(f, 'ameide_registry_served_total', { registry: 'python', kind: 'file' })).toBe(1);
+    m.close();
+  });
+
   it('exposes strict Prometheus text; counters and histograms move by what was recorded', async () => {
     const m = await createMetrics({ processMetrics: false });
     const before = parsePrometheusText((await m.expose()).body);
