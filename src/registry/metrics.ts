@@ -119,16 +119,16 @@ export async function createMetrics(o: { processMetrics?: boolean } = {}): Promi
     registers,
   });
   // Counted on every read as plain numbers, handed to prom-client when it is scraped.
-  const servedSince = new Map<string, { registry: UploadRegistry; kind: ServedKind; n: number }>();
+  const servedSince: Record<UploadRegistry, Partial<Record<ServedKind, number>>> = { go: {}, python: {} };
   new prom.Counter({
     name: 'ameide_registry_served_total',
     help: 'Reads answered with content: Go list, latest, info, mod, zip (one version downloaded); Python simple pages and files.',
     labelNames: ['registry', 'kind'] as const,
     registers,
     collect() {
-      for (const c of servedSince.values()) {
-        if (c.n > 0) this.labels(c.registry, c.kind).inc(c.n);
-        c.n = 0;
+      for (const [registry, kinds] of Object.entries(servedSince)) {
+        for (const [kind, n] of Object.entries(kinds)) if (n) this.labels(registry, kind).inc(n);
+        servedSince[registry as UploadRegistry] = {};
       }
     },
   });
@@ -158,10 +158,8 @@ export async function createMetrics(o: { processMetrics?: boolean } = {}): Promi
       if (bytes > 0) received.labels(registry).inc(bytes);
     },
     served(registry, kind) {
-      const key = `${registry} ${kind}`;
-      const c = servedSince.get(key);
-      if (c) c.n++;
-      else servedSince.set(key, { registry, kind, n: 1 });
+      const kinds = servedSince[registry];
+      kinds[kind] = (kinds[kind] ?? 0) + 1;
     },
     gcPruned(versions, bytes) {
       if (versions > 0) gcVersions.inc(versions);
