@@ -5,7 +5,7 @@
 //   - `.zip` (~50 MB): single-download throughput, one at a time (curl)  goal >= 0.7x nginx
 // Needs Debian `wrk` and `nginx-light`: found on PATH, else installed with apt-get when root.
 // Usage: node scripts/bench/readapi.mjs [--strict]
-//   DURATION=5 (s per wrk run)  ROUNDS=3  ZIP_MB=50  ZIP_ROUNDS=5  CONNECTIONS=32
+//   DURATION=5 (s per wrk run)  ROUNDS=3  ZIP_MB=50  ZIP_ROUNDS=5  CONNECTIONS=32  WARMUP=2 (s per path and server)
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,7 @@ const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const ZIP_MB = Number(process.env.ZIP_MB ?? 50);
 const ZIP_ROUNDS = Number(process.env.ZIP_ROUNDS ?? 5);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32);
+const WARMUP = Number(process.env.WARMUP ?? 2);
 const SMALL = 'example.com/bench/readapi';
 const SMALL_VERSIONS = 20;
 const BIG = 'example.com/bench/bigzip';
@@ -102,8 +103,8 @@ http {
 }
 
 // --- measurements -------------------------------------------------------------------------
-function wrkRps(wrk, url) {
-  const out = execFileSync(wrk, ['-t2', `-c${CONNECTIONS}`, `-d${DURATION}s`, '--latency', url], { encoding: 'utf8' });
+function wrkRps(wrk, url, seconds = DURATION) {
+  const out = execFileSync(wrk, ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', url], { encoding: 'utf8' });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1];
   const errors = /Socket errors:.*/.exec(out)?.[0];
@@ -173,6 +174,10 @@ try {
     if (!a.equals(b)) throw new Error(`${p}: registry and nginx answer differently`);
   }
   report('setup', `${SMALL_VERSIONS} versions of ${SMALL}; ${(zipSize / 1e6).toFixed(1)} MB zip of ${BIG}; wrk -t2 -c${CONNECTIONS} -d${DURATION}s × ${ROUNDS} rounds; load average ${loadavg()}`);
+
+  // Warm-up, not measured: both servers see every path first (node compiles its hot code
+  // under load; nginx fills its caches), so the rounds compare steady states.
+  for (const p of Object.values(paths)) for (const s of [reg, ngx]) wrkRps(tools.wrk, s.url + p, WARMUP);
 
   const ratios = {};
   for (const [kind, p] of Object.entries(paths)) {
