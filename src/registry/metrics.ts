@@ -140,16 +140,20 @@ export async function createMetrics(o: { processMetrics?: boolean } = {}): Promi
     for (const result of ['stored', 'identical', 'conflict', 'invalid', 'unauthorized', 'too_large'] as const) uploads.labels(registry, result).inc(0);
   }
 
-  // The few series a server has (invariant 2) are each resolved once.
-  const requestSeries = new Map<string, HistogramSeries>();
+  // The few series a server has (invariant 2) are each resolved once, found by route, then
+  // method, then status: constant strings and a number, so no key string is built per request.
+  const requestSeries = new Map<Route, Map<string, Map<number, HistogramSeries>>>();
 
   return {
     request(route, method, status, seconds) {
       const m = METHODS.has(method) ? method : 'other';
       const s = Number.isInteger(status) && status >= 100 && status <= 599 ? status : 0;
-      const key = `${route} ${m} ${s}`;
-      let series = requestSeries.get(key);
-      if (!series) requestSeries.set(key, (series = requests.series(route, m, String(s))));
+      let byMethod = requestSeries.get(route);
+      if (!byMethod) requestSeries.set(route, (byMethod = new Map()));
+      let byStatus = byMethod.get(m);
+      if (!byStatus) byMethod.set(m, (byStatus = new Map()));
+      let series = byStatus.get(s);
+      if (!series) byStatus.set(s, (series = requests.series(route, m, String(s))));
       series.observe(seconds);
     },
     upload(registry, result, seconds, bytes) {
