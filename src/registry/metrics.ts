@@ -15,7 +15,6 @@ import { SeriesHistogram, type HistogramSeries } from './series-histogram.js';
  *     loop and observe GC for as long as the process lives) and appended to each exposition.
  */
 export type Route = 'upload' | 'external' | 'read_api' | 'python' | 'healthz' | 'readyz' | 'version' | 'metrics' | 'not_found' | 'invalid';
-export type { ServedKind };
 export type UploadRegistry = 'go' | 'python';
 
 export interface RegistryMetrics {
