@@ -11,20 +11,26 @@
  *     write (`$XDG_CACHE_HOME/ameide-pkg` if that is absolute, else `~/.cache/ameide-pkg`; created
  *     0700). A missing cache home is created only inside a home this user owns (so `sudo` with the
  *     user's HOME never leaves root-owned directories behind).
- *  2. It is keyed by the bundle's build id, node's version and the architecture; V8 also rejects
- *     a cache that does not fit the source or its flags, and a rejected cache is rewritten.
+ *  2. It is keyed by the bundle's build id, the command (./argv.ts), node's version and the
+ *     architecture; V8 also rejects a cache that does not fit the source or its flags, and a
+ *     rejected cache is rewritten. Per command, because a cache holds what the run that wrote it
+ *     compiled: one written by `registry serve` (say, the first run after an install) left
+ *     `version` compiling its own code on every run — 1.8× instead of 1.5× of `node -e 0`.
  *  3. It is written once, at exit (so it holds what this run compiled lazily too), via a temp
  *     file and rename: concurrent runs never see half a cache. Caches of other builds are removed
- *     then, so rebuilding a checkout does not pile them up.
+ *     then (and those of another node), so rebuilding a checkout does not pile them up: at most one
+ *     per command is kept.
  *  4. Nothing about the cache can fail a command: any error only costs the compile it would
  *     have saved. AMEIDE_PKG_NO_COMPILE_CACHE=1 turns it off.
- * This file must stay small and import only node builtins: it runs before the cache helps.
+ * This file must stay small and import only node builtins and ./argv.ts (plain data and one pure
+ * function, no imports): it runs before the cache helps.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { Script } from 'node:vm';
+import { COMMAND_NAMES, invokedCommand } from './argv.js';
 
 declare const __AMEIDE_PKG_BUNDLE_ID__: string;
 
@@ -59,7 +65,8 @@ function run(): void {
     createRequire(app)(app);
     return;
   }
-  const name = `${__AMEIDE_PKG_BUNDLE_ID__}-${process.version}-${process.arch}.v8cache`;
+  const command = invokedCommand(process.argv.slice(2), COMMAND_NAMES) ?? 'cli';
+  const name = `${__AMEIDE_PKG_BUNDLE_ID__}-${command}-${process.version}-${process.arch}.v8cache`;
   const cacheFile = join(dir, name);
   let cached: Buffer | undefined;
   try {
@@ -78,7 +85,8 @@ function run(): void {
       try {
         writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
         renameSync(tmp, cacheFile);
-        for (const f of readdirSync(dir)) if (f.endsWith('.v8cache') && f !== name) rmSync(join(dir, f), { force: true });
+        const ours = (f: string) => f.startsWith(`${__AMEIDE_PKG_BUNDLE_ID__}-`) && f.endsWith(`-${process.version}-${process.arch}.v8cache`);
+        for (const f of readdirSync(dir)) if (f.endsWith('.v8cache') && !ours(f)) rmSync(join(dir, f), { force: true });
       } catch {
         // Rule 4: a failed write only costs the next run its compile.
         try {

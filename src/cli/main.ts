@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ecosystemTitles } from '../languages/index.js';
 import { EXIT } from '../util/errors.js';
 import { TOOL_VERSION } from '../util/tool-version.js';
-import { invokedCommand } from './argv.js';
+import { COMMAND_NAMES, invokedCommand, type CommandName } from './argv.js';
 import { registerDev } from './dev.js';
 import { registerDoctor } from './doctor.js';
 import { registerGc } from './gc.js';
@@ -13,18 +13,18 @@ import { registerSmoke } from './smoke.js';
 import { registerState } from './state.js';
 import { registerVersion } from './version.js';
 
-/** Every command, by the name it is invoked as; help lists them in this order. */
-const COMMANDS: readonly (readonly [string, (program: Command) => void])[] = [
-  ['version', registerVersion],
-  ['registry', registerRegistry],
-  ['publish', registerPublish],
-  ['state', registerState],
-  ['smoke', registerSmoke],
-  ['dev', registerDev],
-  ['doctor', registerDoctor],
-  ['gc', registerGc],
-  ['pin', registerPin],
-];
+/** How each command registers itself (the names and their order: ./argv.ts). */
+const REGISTER: Record<CommandName, (program: Command) => void> = {
+  version: registerVersion,
+  registry: registerRegistry,
+  publish: registerPublish,
+  state: registerState,
+  smoke: registerSmoke,
+  dev: registerDev,
+  doctor: registerDoctor,
+  gc: registerGc,
+  pin: registerPin,
+};
 
 /**
  * Entry point: commander wiring only. Each command module registers itself and imports its
@@ -47,13 +47,13 @@ export function buildProgram(only?: string): Command {
       `
 Exit codes: 0 ok · 1 a publish/smoke/network step failed · 2 usage or configuration error · 3 drift found by "state check".`,
     );
-  for (const [name, register] of COMMANDS) if (only === undefined || name === only) register(program);
+  for (const name of COMMAND_NAMES) if (only === undefined || name === only) REGISTER[name](program);
   return program;
 }
 
 
 async function main(argv: string[]): Promise<void> {
-  const program = buildProgram(invokedCommand(argv.slice(2), COMMANDS.map(([name]) => name)));
+  const program = buildProgram(invokedCommand(argv.slice(2), COMMAND_NAMES));
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -6,8 +6,9 @@ import { scratchDirs } from '../helpers/repo.js';
 
 /**
  * The executable runs the bundle through a V8 code cache (src/cli/bin.ts). What must hold: the
- * cache lives only in a directory the user owns and nobody else can write, is written once and
- * then used as is, a corrupt one is replaced, and nothing about it can fail a command.
+ * cache lives only in a directory the user owns and nobody else can write, there is one per
+ * command, each is written once and then used as is, a corrupt one is replaced, and nothing
+ * about it can fail a command.
  */
 const { tmp } = scratchDirs();
 const version = (cacheHome: string, extra: NodeJS.ProcessEnv = {}) => runCli(['--version'], { env: { XDG_CACHE_HOME: cacheHome, ...extra } });
@@ -21,7 +22,7 @@ describe('compile cache of the executable', () => {
     const dir = join(home, 'ameide-pkg');
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     const [cache] = files(dir);
-    expect(cache).toMatch(/^[0-9a-f]{16}-v\d+\.\d+\.\d+-\w+\.v8cache$/);
+    expect(cache).toMatch(/^[0-9a-f]{16}-cli-v\d+\.\d+\.\d+-\w+\.v8cache$/);
     expect(statSync(join(dir, cache!)).mode & 0o777).toBe(0o600);
     const bytes = readFileSync(join(dir, cache!));
     const second = await version(home);
@@ -29,6 +30,23 @@ describe('compile cache of the executable', () => {
     // Accepted by V8, so not rewritten: the same bytes, and no temp file left.
     expect(readFileSync(join(dir, cache!)).equals(bytes)).toBe(true);
     expect(files(dir)).toEqual([cache]);
+  });
+
+  it('keeps one cache per command, and drops only caches of other builds', async () => {
+    // What a run compiles lazily depends on the command: a cache written by `registry` (say,
+    // the first command run after an install) would leave `version` compiling its own code on
+    // every run, for as long as that build is installed.
+    const home = tmp('cc-');
+    const dir = join(home, 'ameide-pkg');
+    mkdirSync(dir, { mode: 0o700 });
+    const otherBuild = '0123456789abcdef-version-v20.0.0-x64.v8cache';
+    writeFileSync(join(dir, otherBuild), 'a cache of another build', { mode: 0o600 });
+    expect((await runCli(['registry', '--help'], { env: { XDG_CACHE_HOME: home } })).exitCode).toBe(0);
+    expect((await runCli(['version', '--help'], { env: { XDG_CACHE_HOME: home } })).exitCode).toBe(0);
+    expect((await version(home)).exitCode).toBe(0);
+    const caches = files(dir).sort();
+    expect(caches.map((f) => f.replace(/^[0-9a-f]{16}-(\w+)-v.*$/, '$1'))).toEqual(['cli', 'registry', 'version']);
+    expect(new Set(caches.map((f) => f.slice(0, 16))).size, 'all of this build').toBe(1);
   });
 
   it('replaces a corrupt cache and still runs', async () => {
