@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import type { HttpFailure } from './errors.js';
 
 /**
@@ -127,6 +128,43 @@ export function drain(req: IncomingMessage, maxBytes: number, maxMs = DEFAULT_LI
   });
 }
 
+const connectionWatchers = new WeakMap<Socket, Set<() => void>>();
+
+/**
+ * Call `fn` once when the connection that carries `res` closes; returns the function that stops
+ * watching. A response whose socket is gone emits 'close' — except one queued behind another
+ * response on the same connection (HTTP/1.1 pipelining): it never gets the socket, so when the
+ * connection dies it emits nothing, `res.destroyed` stays false and its write callbacks never
+ * run. Whatever waits on a response (a handler streaming a body, the server's accounting) must
+ * therefore watch the connection too. One 'close' listener per connection, however many
+ * responses wait on it.
+ */
+export function onConnectionClose(res: ServerResponse, fn: () => void): () => void {
+  const conn = res.req.socket;
+  if (conn.closed) {
+    queueMicrotask(fn);
+    return () => {};
+  }
+  let watchers = connectionWatchers.get(conn);
+  if (!watchers) {
+    const all = new Set<() => void>();
+    connectionWatchers.set(conn, all);
+    conn.once('close', () => {
+      connectionWatchers.delete(conn);
+      for (const w of all) w();
+    });
+    watchers = all;
+  }
+  const mine = watchers;
+  mine.add(fn);
+  return () => void mine.delete(fn);
+}
+
+/** The client can no longer receive this response: it was destroyed, or its connection is gone. */
+export function responseGone(res: ServerResponse): boolean {
+  return res.destroyed || res.req.socket.destroyed;
+}
+
 /** Bytes per read of `sendFile`; two such buffers per download. */
 export const SEND_CHUNK_BYTES = 1 << 20;
 
@@ -138,8 +176,9 @@ export const SEND_CHUNK_BYTES = 1 << 20;
  * buffer is read into again only after the socket has taken it (its write callback). A
  * read stream allocates a fresh buffer for every chunk instead, whose pages the kernel
  * faults in and zeroes each time: that, more than copying the bytes, halves throughput.
- * A client that goes away ends the loop; a read error or a file shorter than `size`
- * destroys the response, so the client sees a cut body, never a short one that looks whole.
+ * A client that goes away (or its connection: see onConnectionClose) ends the loop; a read
+ * error or a file shorter than `size` destroys the response, so the client sees a cut body,
+ * never a short one that looks whole.
  * Never rejects.
  */
 export async function sendFile(res: ServerResponse, fh: FileHandle, size: number): Promise<void> {
@@ -152,11 +191,12 @@ export async function sendFile(res: ServerResponse, fh: FileHandle, size: number
     w?.();
   };
   res.on('close', resume);
+  const unwatch = onConnectionClose(res, resume);
   try {
     let sent = 0;
     for (let i = 0; sent < size; i ^= 1) {
-      while (writing[i] && !res.destroyed) await new Promise<void>((r) => (wake = r));
-      if (res.destroyed) return;
+      while (writing[i] && !responseGone(res)) await new Promise<void>((r) => (wake = r));
+      if (responseGone(res)) return void res.destroy();
       const buf = buffers[i]!;
       const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, size - sent), sent);
       if (bytesRead === 0) throw new Error(`file ended at ${sent} of ${size} bytes`);
@@ -173,6 +213,7 @@ export async function sendFile(res: ServerResponse, fh: FileHandle, size: number
     res.destroy();
   } finally {
     res.off('close', resume);
+    unwatch();
     await fh.close().catch(() => {});
   }
 }

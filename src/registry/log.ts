@@ -76,8 +76,9 @@ const contexts = new AsyncLocalStorage<RequestContext>();
  * process — each tick, timer and socket write of every request, including the read API's
  * synchronous answers that never ask for a context. So the store is enabled only while a
  * request runs in it: when the last one is over (its promise settled) it is disabled again,
- * and the next `run` enables it. Work a handler leaves behind after its promise settled
- * then logs without a request id, never with another request's.
+ * and the next `run` enables it. Work a handler leaves behind after its promise settled logs
+ * with its own request id while other requests keep the store enabled, and without one when
+ * none does — never with another request's.
  */
 export function runInRequest<T>(ctx: RequestContext, fn: () => T): T {
   running++;

@@ -4,12 +4,12 @@
  *
  * prom-client's Histogram checks and hashes the label values on every observation (~0.4 µs,
  * plus the objects it allocates); on the read API's in-memory answers that was ~9% of the
- * server's time. Here `series(...)` resolves a label set once (callers keep or look up the
- * handle) and `observe` touches a Float64Array. prom-client stays the judge of the text:
- * the histogram is registered in its Registry and `get()` answers in the shape of its own
- * Histogram (`_bucket` per `le` cumulative, `+Inf`, `_sum`, `_count`), so names, escaping,
- * default labels and content type come from prom-client. The test feeds both the same
- * observations and compares their expositions.
+ * server's time. Here `series(...)` resolves a label set once (callers keep the handle; it
+ * stays valid across `reset`) and `observe` touches a Float64Array. prom-client stays the
+ * judge of the text: the histogram is registered in its Registry and answers
+ * `getForPromString()`/`get()` in the shape of its own Histogram, so names, escaping, default
+ * labels and content type come from prom-client. The test feeds both the same observations
+ * and compares their expositions.
  */
 export interface HistogramSeries {
   observe(value: number): void;
@@ -47,6 +47,8 @@ export class SeriesHistogram {
       sum: 0,
       count: 0,
       observe(value: number) {
+        // prom-client refuses these too: one NaN would turn _sum into NaN for good.
+        if (!Number.isFinite(value)) throw new TypeError(`Value is not a valid number: ${value}`);
         // A sample is in the first bucket whose bound it does not exceed (`le`).
         let i = 0;
         while (i < bounds.length && value > bounds[i]!) i++;
@@ -59,23 +61,49 @@ export class SeriesHistogram {
     return s;
   }
 
-  /** What prom-client's Registry reads at scrape time. */
-  get(): { name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: { labels: Record<string, string | number>; value: number; metricName: string }[] } {
-    const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
+  /**
+   * What prom-client's Registry reads to write the text: per series, cumulative `_bucket` per
+   * `le`, `+Inf`, `_sum`, `_count`; the series' labels as `sharedLabels`, so that the Registry
+   * places them (and its default labels) exactly as for its own Histogram.
+   */
+  getForPromString(): HistogramData<{ labels: Record<string, string | number>; sharedLabels: Record<string, string>; value: number; metricName: string }> {
+    const values: { labels: Record<string, string | number>; sharedLabels: Record<string, string>; value: number; metricName: string }[] = [];
+    const bucket = `${this.name}_bucket`;
     for (const s of this.all.values()) {
+      // Not observed since the last reset: absent, as prom-client's reset leaves it.
+      if (s.count === 0) continue;
       let cumulative = 0;
       this.bounds.forEach((le, i) => {
         cumulative += s.counts[i]!;
-        values.push({ labels: { le, ...s.labels }, value: cumulative, metricName: `${this.name}_bucket` });
+        values.push({ labels: { le }, sharedLabels: s.labels, value: cumulative, metricName: bucket });
       });
-      values.push({ labels: { le: '+Inf', ...s.labels }, value: s.count, metricName: `${this.name}_bucket` });
-      values.push({ labels: s.labels, value: s.sum, metricName: `${this.name}_sum` });
-      values.push({ labels: s.labels, value: s.count, metricName: `${this.name}_count` });
+      values.push({ labels: { le: '+Inf' }, sharedLabels: s.labels, value: s.count, metricName: bucket });
+      values.push({ labels: {}, sharedLabels: s.labels, value: s.sum, metricName: `${this.name}_sum` });
+      values.push({ labels: {}, sharedLabels: s.labels, value: s.count, metricName: `${this.name}_count` });
     }
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
   }
 
-  reset(): void {
-    this.all.clear();
+  /** The same values with their labels merged (prom-client's JSON and cluster aggregation). */
+  get(): HistogramData<{ labels: Record<string, string | number>; value: number; metricName: string }> {
+    const data = this.getForPromString();
+    return { ...data, values: data.values.map(({ labels, sharedLabels, ...v }) => ({ ...v, labels: { ...labels, ...sharedLabels } })) };
   }
+
+  /** Every series back to no observations. Series stay valid: callers may hold them. */
+  reset(): void {
+    for (const s of this.all.values()) {
+      s.counts.fill(0);
+      s.sum = 0;
+      s.count = 0;
+    }
+  }
+}
+
+interface HistogramData<V> {
+  name: string;
+  help: string;
+  type: 'histogram';
+  aggregator: 'sum';
+  values: V[];
 }

@@ -8,7 +8,7 @@ import { createReadApi, type ReadApi } from './go/read-api.js';
 import { observeWrites } from './go/read-cache.js';
 import { handleUpload, uploadPreflight, type UploadOptions } from './go/upload.js';
 import { isUploadRoute as isPythonUpload } from './python/upload.js';
-import { refuse, sendError, sendJson, sendNotFound, type Refusal } from './http.js';
+import { onConnectionClose, refuse, sendError, sendJson, sendNotFound, type Refusal } from './http.js';
 import { messageLogger, requestIdFrom, runInRequest, type LogLevel, type LogSink, type RequestContext } from './log.js';
 import { createMetrics, NO_METRICS, uploadResultOf, type ExposedMetrics, type RegistryMetrics, type Route, type UploadRegistry } from './metrics.js';
 import { TOOL_VERSION } from '../util/tool-version.js';
@@ -151,6 +151,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
     countBody(req, seen);
     let observed = false;
     const release = () => {
+      unwatch();
       if (current.get(socket)?.res === res) current.delete(socket);
       responding.delete(res);
       if (!observed) {
@@ -162,6 +163,8 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
     };
     res.once('finish', release);
     res.once('close', release);
+    // A response queued behind another (pipelining) hears neither when its connection dies.
+    const unwatch = onConnectionClose(res, release);
     socket.setTimeout(t.idleMs);
     if (closing) res.shouldKeepAlive = false;
     const task = runInRequest(seen.ctx, () => serve(req, res, expectsContinue, seen))

@@ -39,10 +39,14 @@ describe('compile cache of the executable', () => {
     const home = tmp('cc-');
     const dir = join(home, 'ameide-pkg');
     mkdirSync(dir, { mode: 0o700 });
-    const otherBuild = '0123456789abcdef-version-v20.0.0-x64.v8cache';
+    // Another build for this very node, and (below) this build for another node: both go.
+    const otherBuild = `0123456789abcdef-version-${process.version}-${process.arch}.v8cache`;
     writeFileSync(join(dir, otherBuild), 'a cache of another build', { mode: 0o600 });
     expect((await runCli(['registry', '--help'], { env: { XDG_CACHE_HOME: home } })).exitCode).toBe(0);
     expect((await runCli(['version', '--help'], { env: { XDG_CACHE_HOME: home } })).exitCode).toBe(0);
+    const [thisBuild] = files(dir).filter((f) => f !== otherBuild);
+    const otherNode = thisBuild!.replace(/-v\d+\.\d+\.\d+-/, '-v0.0.1-').replace('-registry-', '-version-');
+    writeFileSync(join(dir, otherNode), 'a cache of this build for another node', { mode: 0o600 });
     expect((await version(home)).exitCode).toBe(0);
     const caches = files(dir).sort();
     expect(caches.map((f) => f.replace(/^[0-9a-f]{16}-(\w+)-v.*$/, '$1'))).toEqual(['cli', 'registry', 'version']);

@@ -1,9 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fetch } from 'undici';
 import { startRegistry, type RunningRegistry } from '../../src/registry/server.js';
 import type { GcPlan } from '../../src/registry/go/gc.js';
+import type { LogEvent } from '../../src/registry/log.js';
 import { runCli } from '../helpers/cli.js';
 import { postUpload, startRegistryProcess, type RegistryProcess } from '../helpers/registry.js';
 import { scratchDirs } from '../helpers/repo.js';
@@ -151,5 +154,45 @@ describe('read API: other processes on the same storage', () => {
     for (const p of paths) expect((await get(reg.url + p)).status, p).toBe(404);
     expect(await (await get(`${reg.url}/${MOD}/@v/list`)).text()).toBe(`${V2}\n`);
     expect((await get(`${reg.url}/${MOD}/@v/${V2}.mod`)).status).toBe(200);
+  }, 60_000);
+});
+
+describe('read API: pipelined downloads on a connection that dies', () => {
+  it('every request ends, is observed once, and leaves no file open; the server still closes promptly', async () => {
+    const root = tmp('readapi-pipe-');
+    const events: LogEvent[] = [];
+    const reg = await startRegistry({ storage: root, readApi: true, log: (e) => events.push(e) });
+    // A zip larger than the read cache keeps in memory, so it is sent from the open file.
+    const big = goModuleFixture(MOD, V1, { body: randomBytes(3 << 20).toString('base64') });
+    track(big.dir);
+    expect(big.zip.length).toBeGreaterThan(2 << 20);
+    expect((await upload(reg.url, big)).status).toBe(201);
+    const zipPath = `/${MOD}/@v/${V1}.zip`;
+    const openZips = () => readdirSync('/proc/self/fd').filter((fd) => /\.zip$/.test((() => { try { return readlinkSync(`/proc/self/fd/${fd}`); } catch { return ''; } })())).length;
+    const before = openZips();
+    const port = Number(new URL(reg.url).port);
+    const ROUNDS = 3;
+    for (let i = 0; i < ROUNDS; i++) {
+      // Two requests at once; the second answer waits for the connection behind the first,
+      // and the client resets the connection while the first is still arriving.
+      await new Promise<void>((resolve, reject) => {
+        const c = connect(port, '127.0.0.1', () => c.write(`GET ${zipPath} HTTP/1.1\r\nHost: x\r\n\r\nGET ${zipPath} HTTP/1.1\r\nHost: x\r\n\r\n`));
+        let got = 0;
+        c.on('data', (d: Buffer) => {
+          got += d.length;
+          if (got > 100_000) {
+            c.resetAndDestroy();
+            resolve();
+          }
+        });
+        c.on('error', reject);
+      });
+    }
+    const zipReads = () => events.filter((e) => e.kind === 'request' && e.path === zipPath).length;
+    await expect.poll(zipReads, { timeout: 5000 }).toBe(2 * ROUNDS);
+    await expect.poll(openZips, { timeout: 5000 }).toBe(before);
+    const t0 = Date.now();
+    await reg.close(10_000);
+    expect(Date.now() - t0, 'nothing in flight kept the server waiting').toBeLessThan(5000);
   }, 60_000);
 });

@@ -57,8 +57,26 @@ describe('SeriesHistogram (the request histogram) is exposed exactly as prom-cli
     expect(text).toBe(await theirsRegistry.metrics());
     // And the strict parser agrees it is a well-formed histogram.
     expect(sampleValue(parsePrometheusText(text + '\n'), 'h_seconds_count', { route: 'read_api', method: 'GET', status: '200' })).toBe(Math.ceil(values.length / 3));
-    ours.reset();
-    theirs.reset();
+    // Default labels, JSON (what cluster aggregation reads) and OpenMetrics come out the same too.
+    for (const r of [oursRegistry, theirsRegistry]) r.setDefaultLabels({ instance: 'a"b' });
+    expect(await oursRegistry.metrics()).toBe(await theirsRegistry.metrics());
+    // (prom-client's JSON also carries `exemplar: null` per bucket; exemplars are not used here.)
+    const withoutExemplars = (ms: { values: object[] }[]) => ms.map((m) => ({ ...m, values: m.values.map(({ exemplar: _, ...v }: { exemplar?: unknown }) => v) }));
+    expect(await oursRegistry.getMetricsAsJSON()).toEqual(withoutExemplars(await theirsRegistry.getMetricsAsJSON()));
+    for (const r of [oursRegistry, theirsRegistry]) r.setContentType(prom.Registry.OPENMETRICS_CONTENT_TYPE as never);
+    expect(await oursRegistry.metrics()).toBe(await theirsRegistry.metrics());
+    for (const r of [oursRegistry, theirsRegistry]) r.setContentType(prom.Registry.PROMETHEUS_CONTENT_TYPE as never);
+    // A value that is not a number is refused by both, and counts nowhere.
+    expect(() => ours.series('read_api', 'GET', '200').observe(NaN)).toThrow(TypeError);
+    expect(() => theirs.labels('read_api', 'GET', '200').observe(NaN)).toThrow(TypeError);
+    expect(await oursRegistry.metrics()).toBe(await theirsRegistry.metrics());
+    // After a reset nothing is exposed until observed again — through a series handle kept across it.
+    const kept = ours.series('upload', 'POST', '201');
+    oursRegistry.resetMetrics();
+    theirsRegistry.resetMetrics();
+    expect(await oursRegistry.metrics()).toBe(await theirsRegistry.metrics());
+    kept.observe(0.02);
+    theirs.labels('upload', 'POST', '201').observe(0.02);
     expect(await oursRegistry.metrics()).toBe(await theirsRegistry.metrics());
   });
 });

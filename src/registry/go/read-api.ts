@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { canonicalSemver, isValidSemver } from '../../gomod/semver.js';
 import { checkModulePath } from '../../gomod/module-path.js';
 import { unescapePath } from '../../gomod/escape.js';
-import { sendFile, sendNotFound } from '../http.js';
+import { onConnectionClose, sendFile, sendNotFound } from '../http.js';
 import { noteRequest, type RequestContext, type RequestNote } from '../log.js';
 import { DiskModuleStore, type ModuleStore, type StoredFile } from './backend.js';
 import { cachedBody, CONTENT_TYPES as TYPES, fileKey, IMMUTABLE, latestVersion, notModified, ReadCache, REVALIDATE, type CachedBody, type ModuleListState, type ReadCacheOptions } from './read-cache.js';
@@ -218,9 +218,16 @@ async function streamBody(req: IncomingMessage, res: ServerResponse, body: Reada
     body.destroy();
     return void res.end();
   }
-  // A client going away ends the source too.
+  // A client going away ends the source too; so does its connection, for a response queued
+  // behind another one, which never learns of it (see ../http.ts onConnectionClose).
   res.on('close', () => body.destroy());
+  let unwatch = () => {};
   await new Promise<void>((resolve) => {
+    unwatch = onConnectionClose(res, () => {
+      body.destroy();
+      res.destroy();
+      resolve();
+    });
     body
       .on('error', () => {
         res.destroy();
@@ -230,4 +237,5 @@ async function streamBody(req: IncomingMessage, res: ServerResponse, body: Reada
       .on('finish', resolve)
       .on('close', resolve);
   });
+  unwatch();
 }
