@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fetch } from 'undici';
@@ -8,7 +7,7 @@ import { startRegistry, type RunningRegistry } from '../../src/registry/server.j
 import type { GcPlan } from '../../src/registry/go/gc.js';
 import type { LogEvent } from '../../src/registry/log.js';
 import { runCli } from '../helpers/cli.js';
-import { postUpload, startRegistryProcess, type RegistryProcess } from '../helpers/registry.js';
+import { pipelinedThenReset, postUpload, startRegistryProcess, type RegistryProcess } from '../helpers/registry.js';
 import { scratchDirs } from '../helpers/repo.js';
 import { goModuleFixture, type GoModuleFixture } from '../helpers/zips.js';
 
@@ -173,20 +172,8 @@ describe('read API: pipelined downloads on a connection that dies', () => {
     const port = Number(new URL(reg.url).port);
     const ROUNDS = 3;
     for (let i = 0; i < ROUNDS; i++) {
-      // Two requests at once; the second answer waits for the connection behind the first,
-      // and the client resets the connection while the first is still arriving.
-      await new Promise<void>((resolve, reject) => {
-        const c = connect(port, '127.0.0.1', () => c.write(`GET ${zipPath} HTTP/1.1\r\nHost: x\r\n\r\nGET ${zipPath} HTTP/1.1\r\nHost: x\r\n\r\n`));
-        let got = 0;
-        c.on('data', (d: Buffer) => {
-          got += d.length;
-          if (got > 100_000) {
-            c.resetAndDestroy();
-            resolve();
-          }
-        });
-        c.on('error', reject);
-      });
+      // The second answer waits behind the first; the client resets while the first arrives.
+      await pipelinedThenReset(port, zipPath);
     }
     const zipReads = () => events.filter((e) => e.kind === 'request' && e.path === zipPath).length;
     await expect.poll(zipReads, { timeout: 5000 }).toBe(2 * ROUNDS);

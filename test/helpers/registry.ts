@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { FormData, fetch } from 'undici';
@@ -94,3 +95,23 @@ export function storedFiles(root: string): string[] {
 }
 
 export const readText = (p: string) => readFileSync(p, 'utf8');
+
+/**
+ * Two GETs of `path` sent at once on one connection (HTTP/1.1 pipelining: the second answer
+ * waits behind the first), then the connection is reset once `after` bytes of the first
+ * answer have arrived.
+ */
+export function pipelinedThenReset(port: number, path: string, after = 100_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const c = connect(port, '127.0.0.1', () => c.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`.repeat(2)));
+    let got = 0;
+    c.on('data', (d: Buffer) => {
+      got += d.length;
+      if (got > after) {
+        c.resetAndDestroy();
+        resolve();
+      }
+    });
+    c.on('error', reject);
+  });
+}

@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { createServer, get, type IncomingMessage, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEND_CHUNK_BYTES, sendFile } from '../../src/registry/http.js';
+import { pipelinedThenReset } from '../helpers/registry.js';
 
 // Real sockets and a real file: what matters is how the two buffers meet backpressure,
 // a client that goes away (also with requests pipelined behind each other), a file that
@@ -143,18 +144,7 @@ describe('sendFile', () => {
     // HTTP/1.1 pipelining: the second response waits for the socket behind the first. When the
     // connection dies it never gets the socket, emits no 'close' and its writes never call back.
     const from = served.length;
-    await new Promise<void>((resolve, reject) => {
-      const c = connect(port, '127.0.0.1', () => c.write('GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n'));
-      let got = 0;
-      c.on('data', (d: Buffer) => {
-        got += d.length;
-        if (got > 100_000) {
-          c.destroy();
-          resolve();
-        }
-      });
-      c.on('error', reject);
-    });
+    await pipelinedThenReset(port, '/');
     await allEnded(from, 2);
   });
 });
