@@ -161,7 +161,7 @@ export function onConnectionClose(res: ServerResponse, fn: () => void): () => vo
 }
 
 /** The client can no longer receive this response: it was destroyed, or its connection is gone. */
-export function responseGone(res: ServerResponse): boolean {
+function responseGone(res: ServerResponse): boolean {
   return res.destroyed || res.req.socket.destroyed;
 }
 
@@ -178,8 +178,7 @@ export const SEND_CHUNK_BYTES = 1 << 20;
  * faults in and zeroes each time: that, more than copying the bytes, halves throughput.
  * A client that goes away (or its connection: see onConnectionClose) ends the loop; a read
  * error or a file shorter than `size` destroys the response, so the client sees a cut body,
- * never a short one that looks whole.
- * Never rejects.
+ * never a short one that looks whole. Never rejects.
  */
 export async function sendFile(res: ServerResponse, fh: FileHandle, size: number): Promise<void> {
   const buffers = [Buffer.allocUnsafeSlow(Math.min(SEND_CHUNK_BYTES, size)), Buffer.allocUnsafeSlow(Math.min(SEND_CHUNK_BYTES, size))];
