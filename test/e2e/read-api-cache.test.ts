@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fetch } from 'undici';
 import { startRegistry, type RunningRegistry } from '../../src/registry/server.js';
+import { DiskModuleStore } from '../../src/registry/go/backend.js';
+import { ReadCache } from '../../src/registry/go/read-cache.js';
 import type { GcPlan } from '../../src/registry/go/gc.js';
 import type { LogEvent } from '../../src/registry/log.js';
 import { runCli } from '../helpers/cli.js';
@@ -182,4 +184,30 @@ describe('read API: pipelined downloads on a connection that dies', () => {
     await reg.close(10_000);
     expect(Date.now() - t0, 'nothing in flight kept the server waiting').toBeLessThan(5000);
   }, 60_000);
+});
+
+describe('read cache: bounded by bytes, recently used files stay', () => {
+  it('past maxBytes the least recently used file goes; one read since it was cached keeps a file', async () => {
+    const root = tmp('readcache-bound-');
+    const reg = await startRegistry({ storage: root });
+    const versions = ['v0.1.0', 'v0.2.0', 'v0.3.0', 'v0.4.0'];
+    for (const v of versions) expect((await upload(reg.url, fixture(v))).status).toBe(201);
+    await reg.close();
+    // The .mod files are all the same size: room for three of them.
+    const modBytes = readFileSync(join(root, MOD, '@v', 'v0.1.0.mod')).length;
+    const cache = new ReadCache(new DiskModuleStore(root), { maxBytes: 3 * modBytes + modBytes / 2 });
+    const state = (await cache.list(MOD))!;
+    // @latest's .info is read (not kept: only versioned files are) when the list loads.
+    const cached = () => versions.filter((v) => cache.cachedFile(MOD, v, 'mod', state) !== undefined);
+    const [a, b, c, d] = versions as [string, string, string, string];
+    for (const v of [a, b, c]) expect(await cache.file(MOD, v, 'mod', state)).toMatchObject({ body: expect.any(Buffer) });
+    expect(cached()).toEqual([a, b, c]);
+    // Read a again (the check above read all three: read b and c out of the picture by reading a last).
+    expect(cache.cachedFile(MOD, a, 'mod', state)).toBeDefined();
+    await cache.file(MOD, d, 'mod', state);
+    expect(cache.stats().bytes).toBeLessThanOrEqual(3 * modBytes + modBytes / 2);
+    expect(cache.stats().files).toBe(3);
+    expect(cached().includes(a), 'read since it was cached').toBe(true);
+    expect(cached().includes(d), 'just read from the store').toBe(true);
+  });
 });
