@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MAX_GO_MOD, MAX_ZIP_FILE } from '../../src/gomod/limits.js';
@@ -38,10 +38,25 @@ async function inspect(path: string, max: number, speculated?: Parameters<typeof
   }
 }
 
-/** Stream `bytes` through the scanner in `chunk`-byte pieces (awaiting as the upload does), then inspect. */
+/**
+ * Stream `bytes` through the scanner in `chunk`-byte pieces as the upload does: each piece is
+ * appended to the staging file the scanner reads back, then reported written, with a turn of
+ * the event loop between pieces so the scanner follows the file as it grows. Then inspect.
+ */
 async function streamed(path: string, bytes: Buffer, chunk: number, max = MAX_ZIP_FILE) {
-  const scanner = new ZipStreamScanner({ keepName: Buffer.from(`${PREFIX}go.mod`), keepLimit: MAX_GO_MOD, maxUncompressed: max });
-  for (let i = 0; i < bytes.length; i += chunk) await scanner.feed(bytes.subarray(i, i + chunk));
+  const staging = `${path}.staging-${n++}`;
+  const fd = openSync(staging, 'wx');
+  const scanner = new ZipStreamScanner({ path: staging, keepName: Buffer.from(`${PREFIX}go.mod`), keepLimit: MAX_GO_MOD, maxUncompressed: max });
+  try {
+    for (let i = 0; i < bytes.length; i += chunk) {
+      const piece = bytes.subarray(i, i + chunk);
+      writeSync(fd, piece, 0, piece.length, i);
+      scanner.written(i + piece.length);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    closeSync(fd);
+  }
   return inspect(path, max, await scanner.finish());
 }
 

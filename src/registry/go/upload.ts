@@ -1,9 +1,8 @@
-import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { parseGoModLax } from '../../gomod/modfile.js';
 import { parseInfo } from '../../gomod/info.js';
 import { MAX_GO_MOD, MAX_ZIP_FILE } from '../../gomod/limits.js';
@@ -13,12 +12,13 @@ import { checkModulePath, checkPathMajor } from '../../gomod/module-path.js';
 import { bearerToken, refuse, secretEquals, sendFailure, sendJson, type Refusal } from '../http.js';
 import type { StoreResult, VersionFiles } from './storage.js';
 import { inspectModuleZip, ZipRejection, type Speculated } from '../../gomod/zip-check.js';
-import { ZipStreamScanner } from './zip-stream.js';
+import { startZipScan } from './zip-scan.js';
 import { failpoint } from '../../util/failpoint.js';
 import { noteRequest } from '../log.js';
 import { HttpFailure } from '../errors.js';
 import { receiveMultipart } from '../multipart.js';
 import { BackgroundFlush } from '../../util/atomic.js';
+import { FileWriter } from '../../util/file-writer.js';
 
 /**
  * POST /upload (docs/architecture.md §7.1). The zip streams to a staging file on the storage filesystem
@@ -193,30 +193,27 @@ async function receiveParts(req: IncomingMessage, staging: string, { maxZip, nam
 const FLUSH_EVERY = 32 << 20;
 
 /**
- * The zip goes to its staging file and, in the same pass, through the scanner (zip-stream.ts);
- * the go.mod content is kept when module and version came before the zip, as clients send them.
+ * The zip goes to its staging file, and the scanner (zip-stream.ts, on its worker thread:
+ * zip-scan.ts) reads it back as it grows; the go.mod content is kept when module and version
+ * came before the zip, as clients send them.
  */
 async function receiveZip(part: Readable, path: string, parts: Parts, maxZip: number, flushEarly: boolean): Promise<void> {
-  const scanner = new ZipStreamScanner({
+  const scanner = startZipScan({
+    path,
     keepName: Buffer.from(`${parts.fields.module ?? ''}@${parts.fields.version ?? ''}/go.mod`, 'utf8'),
     keepLimit: MAX_GO_MOD,
     maxUncompressed: maxZip,
   });
   let size = 0;
   const flusher = flushEarly ? new BackgroundFlush(path, FLUSH_EVERY) : null;
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      size += chunk.length;
-      flusher?.wrote(chunk.length);
-      // Pass the bytes on to the file at once; take more when the scanner has room.
-      this.push(chunk);
-      const wait = scanner.feed(chunk);
-      if (wait) wait.then(() => cb(), cb);
-      else cb();
-    },
+  // The scanner reads back what the writer reports written.
+  const writer = new FileWriter(path, (total) => {
+    flusher?.wrote(total - size);
+    size = total;
+    scanner.written(total);
   });
   try {
-    await pipeline(part, tap, createWriteStream(path, { flags: 'wx' }));
+    await pipeline(part, writer);
     // The rest is flushed while the scanner finishes and Go's checks run.
     const flushing = flusher?.flush();
     parts.zip = { path, size, flushing };

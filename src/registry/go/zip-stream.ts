@@ -1,4 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
+import { open, type FileHandle } from 'node:fs/promises';
 import { crc32, createInflateRaw, type InflateRaw } from 'node:zlib';
 import type { SpeculatedEntry } from '../../gomod/zip-check.js';
 
@@ -21,20 +22,30 @@ import type { SpeculatedEntry } from '../../gomod/zip-check.js';
  *  3. A deflated record exists only when the inflater consumed exactly `consumed` bytes and
  *     reached the end of the deflate stream there without error; Go (and the file path)
  *     then inflate the same bytes to the same output whatever the chunking.
- *  4. Memory is bounded: at most QUEUE_BYTES of input wait for the scanner (the caller
- *     awaits `feed`), at most INFLATE_BUDGET wait inside inflaters, inflaters are bounded by
- *     MAX_PENDING, only a go.mod-named entry's content is kept (≤ keepLimit bytes), and
- *     scanning stops once the inflated total passes `maxUncompressed` (a bomb is then left
- *     to the file path, which refuses it).
- *  5. The scanner never waits for an inflater to find where an entry ends, so entries inflate
- *     side by side on the thread pool. An entry whose sizes follow it in a data descriptor
- *     ends, by the scanner's guess, at the first next-header signature that follows one of
- *     the four descriptor forms (with or without signature, 32- or 64-bit sizes) holding
- *     exactly the compressed size read so far. By 2 and 3 the guess decides only which
- *     records exist, never what one says: a wrong guess leaves the entry unrecorded, and
- *     the records found from the guessed header on are still true of their own offsets.
+ *  4. The scanner never makes the upload wait: it reads the staged file behind the writer,
+ *     only bytes the writer has reported written (`written`), so the file is the queue and
+ *     the body streams to disk at its own pace. It follows the headers and hashes stored data
+ *     as it reads; a deflated entry, once its bytes are all in, is an inflate job (at most
+ *     RUNNING at once) that takes its bytes from memory when the entry was small (IN_HAND_MAX,
+ *     at most IN_HAND_BUDGET held in all) and otherwise reads them from the file again.
+ *     Entries inflate side by side on the thread pool; `finish` waits for the reading and
+ *     the jobs. The scanner can run on a worker thread (zip-scan.ts), off the thread that
+ *     receives uploads.
+ *  5. Memory is bounded: one READ_PIECE is read at a time, headers are at most
+ *     30 + 2 × 65535 bytes, the entry being located holds at most IN_HAND_MAX, waiting jobs hold IN_HAND_BUDGET in all (the rest read the
+ *     file), a running job one READ_PIECE of input and one output chunk, only a go.mod-named
+ *     entry's content is kept (≤ keepLimit bytes), and scanning stops once the inflated total
+ *     passes `maxUncompressed` (a bomb is then left to the file path, which refuses it).
+ *  6. An entry whose sizes follow it in a data descriptor ends, by the scanner's guess, at
+ *     the first next-header signature that follows one of the four descriptor forms (with or
+ *     without signature, 32- or 64-bit sizes) holding exactly the compressed size read so
+ *     far. By 2 and 3 the guess decides only which records exist, never what one says: a
+ *     wrong guess leaves the entry unrecorded, and the records found from the guessed header
+ *     on are still true of their own offsets.
  */
 export interface ZipStreamOptions {
+  /** The staged file the zip is being written to (read back by inflate jobs). */
+  path: string;
   /** Raw name of the one entry whose content is kept (`module@version/go.mod`). */
   keepName: Buffer;
   keepLimit: number;
@@ -48,18 +59,14 @@ const CENTRAL_SIG_BYTES = Buffer.from([0x50, 0x4b, 0x01, 0x02]);
 const DESCRIPTOR_SIG = 0x08074b50;
 /** Longest data descriptor (signature, CRC, two 64-bit sizes) plus a header signature, less one. */
 const CARRY = 24 + 3;
-/** Input allowed to wait for the scanner before `feed` makes the upload wait. */
-export const QUEUE_BYTES = 8 << 20;
-/** Deflated entries still inflating at once (small files pipeline through the thread pool). */
-const MAX_PENDING = 16;
-/**
- * Input written to inflaters and not yet inflated. Large enough that two big entries inflate
- * at once (the second core), small enough for the RSS goal; past it the scanner waits. At
- * least COALESCE: the open entry may hold that much until more input arrives.
- */
-const INFLATE_BUDGET = 16 << 20;
-/** Input handed to zlib at once, and the largest output chunk (see Inflater). */
-const COALESCE = 1 << 20;
+/** Inflate jobs running at once: both cores, and a round trip's latency hidden behind another job. */
+const RUNNING = Number(process.env.RUNNING ?? 3);
+/** A deflated entry at most this large is inflated from memory in one zlib call. */
+const IN_HAND_MAX = 1 << 20;
+/** Bytes of finished small entries held for their jobs; past it, jobs read the staged file. */
+const IN_HAND_BUDGET = 16 << 20;
+/** Bytes read from the staged file at once (by the scanner and by jobs), and the largest output chunk. */
+const READ_PIECE = 1 << 20;
 
 interface Draft {
   headerOffset: number;
@@ -73,109 +80,34 @@ interface Draft {
   keepLimit: number;
 }
 
+/** A deflated entry whose bytes have all arrived: what its inflate job needs. */
+interface Job {
+  headerOffset: number;
+  dataOffset: number;
+  consumed: number;
+  /** Declared uncompressed size, 0 when a data descriptor follows (sizes the output chunks only). */
+  declared: number;
+  keep: boolean;
+  /** The compressed bytes, when small enough to be held; otherwise they are read from the file. */
+  inHand: Buffer | null;
+}
+
+/** What the scanner holds of the deflated entry it is locating. */
+interface Located {
+  headerOffset: number;
+  dataOffset: number;
+  declared: number;
+  keep: boolean;
+  hand: Buffer[] | null;
+  handBytes: number;
+}
+
 type State =
   | { k: 'header'; start: number; head: Buffer[]; have: number; need: number }
   | { k: 'stored'; d: Draft; left: number; total: number }
-  | { k: 'deflate'; d: Draft; left: number; total: number; inf: Inflater }
-  | { k: 'deflate-desc'; d: Draft; inf: Inflater; dataStart: number; carry: Buffer }
+  | { k: 'deflate'; e: Located; left: number; total: number }
+  | { k: 'deflate-desc'; e: Located; carry: Buffer }
   | { k: 'off' };
-
-/**
- * One inflater, with what reading through it has produced so far. Each zlib write and each
- * filled output chunk is a round trip between the thread pool and this thread, and an entry
- * inflates no faster than those round trips come back; so input is handed to zlib in pieces
- * of COALESCE bytes and the output comes in chunks as large as the entry (up to COALESCE).
- */
-class Inflater {
-  readonly z: InflateRaw;
-  failed = false;
-  ended = false;
-  readonly done: Promise<void>;
-  private held: Buffer[] = [];
-  private heldBytes = 0;
-  constructor(
-    d: Draft,
-    private readonly onBytes: (n: number) => void,
-    private readonly budget: Budget,
-    expectedSize: number,
-  ) {
-    // A declared size that lies only changes where the output is cut.
-    this.z = createInflateRaw({ chunkSize: Math.min(COALESCE, Math.max(1024, expectedSize)) });
-    this.z.on('data', (c: Buffer) => {
-      absorb(d, c);
-      onBytes(c.length);
-    });
-    this.done = new Promise((resolve) => {
-      this.z.on('end', () => {
-        this.ended = true;
-        resolve();
-      });
-      this.z.on('error', () => {
-        this.failed = true;
-        resolve();
-      });
-      this.z.on('close', () => resolve());
-    });
-    // Bytes still held when the inflater ends or is destroyed go back to the budget.
-    void this.done.then(() => {
-      this.budget.give(this.heldBytes);
-      this.held = [];
-      this.heldBytes = 0;
-    });
-  }
-
-  /** Take the next compressed bytes without waiting for zlib; they count against the budget until inflated. */
-  write(c: Buffer): void {
-    if (this.failed || this.z.destroyed || c.length === 0) return;
-    this.budget.take(c.length);
-    this.held.push(c);
-    this.heldBytes += c.length;
-    if (this.heldBytes >= COALESCE) this.flush();
-  }
-
-  /** No more input: zlib gets what is held, then the end of its input. */
-  end(): void {
-    this.flush();
-    this.z.end();
-  }
-
-  private flush(): void {
-    if (this.heldBytes === 0 || this.z.destroyed) return;
-    const c = this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held, this.heldBytes);
-    this.held = [];
-    this.heldBytes = 0;
-    let settled = false;
-    const settle = () => {
-      if (!settled) this.budget.give(c.length);
-      settled = true;
-    };
-    this.z.write(c, settle);
-    // A write pending when the stream ends or is destroyed may never call back.
-    void this.done.then(settle);
-  }
-}
-
-/** Bytes handed to inflaters and not yet processed (invariant 4). */
-class Budget {
-  private used = 0;
-  private waiters: (() => void)[] = [];
-  constructor(private readonly limit: number) {}
-  take(n: number): void {
-    this.used += n;
-  }
-  give(n: number): void {
-    this.used -= n;
-    if (this.used <= this.limit) for (const w of this.waiters.splice(0)) w();
-  }
-  /** Resolves once the bytes in flight are back under the limit. */
-  room(): Promise<void> | undefined {
-    if (this.used <= this.limit) return undefined;
-    return new Promise((resolve) => this.waiters.push(resolve));
-  }
-  release(): void {
-    for (const w of this.waiters.splice(0)) w();
-  }
-}
 
 function absorb(d: Draft, c: Buffer): void {
   d.size += c.length;
@@ -190,119 +122,123 @@ function absorb(d: Draft, c: Buffer): void {
 
 export class ZipStreamScanner {
   private state: State = { k: 'header', start: 0, head: [], have: 0, need: 30 };
-  /** Absolute offset of the next byte the scanner will process. */
+  /** Absolute offset of the next byte the scanner will process (it has read the file up to there). */
   private offset = 0;
   private readonly records = new Map<number, SpeculatedEntry>();
-  private readonly pending = new Set<Promise<void>>();
-  private readonly inflaters = new Set<Inflater>();
-  private readonly budget = new Budget(INFLATE_BUDGET);
   private inflated = 0;
-  private queue: Buffer[] = [];
-  private queued = 0;
-  private running: Promise<void> | null = null;
-  private waiters: (() => void)[] = [];
   private closed = false;
+  /** Jobs waiting for a slot, jobs running, and the zlib streams of the running ones. */
+  private readonly waiting: Job[] = [];
+  private running = 0;
+  private readonly inflaters = new Set<InflateRaw>();
+  private handHeld = 0;
+  private idle: (() => void)[] = [];
+  /** Bytes of the zip in the staged file, and jobs waiting for more of them. */
+  private mark = 0;
+  private reading: Promise<void> | null = null;
+  private marks: { until: number; go: (ok: boolean) => void }[] = [];
+  /** No more bytes will be written (the body ended, or the upload failed). */
+  private final = false;
+  private file: Promise<FileHandle> | null = null;
 
   constructor(private readonly opts: ZipStreamOptions) {}
 
-  /** Offer the next bytes of the zip. Await the result: it resolves when there is room for more. */
-  feed(chunk: Buffer): Promise<void> | undefined {
-    if (this.closed || this.state.k === 'off' || chunk.length === 0) return undefined;
-    this.queue.push(chunk);
-    this.queued += chunk.length;
-    this.running ??= this.drain();
-    if (this.queued <= QUEUE_BYTES) return undefined;
-    return new Promise((resolve) => this.waiters.push(resolve));
+  /** The first `total` bytes of the zip are in the staged file (the upload never waits for the scanner). */
+  written(total: number): void {
+    if (this.closed || total <= this.mark) return;
+    this.mark = total;
+    if (this.marks.length) {
+      const due = this.marks.filter((m) => m.until <= total);
+      this.marks = this.marks.filter((m) => m.until > total);
+      for (const m of due) m.go(true);
+    }
+    this.pull();
   }
 
-  /** The body is complete: wait for in-flight work, return the records (by local header offset). */
+  /** The body is complete and written: wait for the reading and the jobs, return the records (by local header offset). */
   async finish(): Promise<Map<number, SpeculatedEntry>> {
     try {
-      while (this.running) await this.running;
-      // An entry still open at the end never completed; entries already written out finish.
-      this.stop();
-      while (this.pending.size) await Promise.all(this.pending);
+      while (this.reading) await this.reading;
+      // An entry still open at the end never completed; finished entries' jobs run to the end.
+      if (this.state.k !== 'off') this.state = { k: 'off' };
+      this.releaseMarks();
+      while (this.running || this.waiting.length) await new Promise<void>((resolve) => this.idle.push(resolve));
       return this.records;
     } catch {
       return new Map(); // never fail an upload over a speculation: the file path reads it all
     } finally {
       this.closed = true;
+      await this.closeFile();
     }
   }
 
   /** Abandon everything (the upload failed); never throws. */
   abort(): void {
+    if (this.closed) return;
     this.closed = true;
-    this.queue = [];
-    this.queued = 0;
     this.stop(true);
-    this.release();
+    this.releaseMarks();
+    void this.closeFile();
   }
 
-  private release(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const r of w) r();
-    this.budget.release();
-  }
-
-  /**
-   * Scan no further. Entries already written out keep inflating to their records; only the
-   * open one (which can no longer complete) is dropped — or all of them when `all`.
-   */
+  /** Scan no further. Jobs already located still run, unless `all` (then they are dropped too). */
   private stop(all = false): void {
-    const open = this.state;
     this.state = { k: 'off' };
-    if (open.k === 'deflate' || open.k === 'deflate-desc') open.inf.z.destroy();
-    if (all) for (const i of this.inflaters) i.z.destroy();
+    if (!all) return;
+    for (const job of this.waiting.splice(0)) if (job.inHand) this.handHeld -= job.consumed;
+    for (const z of this.inflaters) z.destroy();
+    this.settleIfIdle();
   }
 
-  private async drain(): Promise<void> {
+  /** Read what the writer has written since the last read, and follow it (invariant 4). */
+  private async read(): Promise<void> {
     try {
-      while (this.queue.length && !this.closed) {
-        let c = this.queue.shift()!;
-        this.queued -= c.length;
-        while (c.length && this.state.k !== 'off') c = await this.step(c);
-        if (this.state.k === 'off') {
-          this.queue = [];
-          this.queued = 0;
+      while (this.offset < this.mark && this.state.k !== 'off' && !this.closed) {
+        const s = this.state;
+        if (s.k === 'deflate' && !s.e.hand) {
+          // A large entry of known size: its job reads it later; nothing to look at now.
+          this.pass(s, Math.min(s.left, this.mark - this.offset));
+          continue;
         }
-        if (this.queued <= QUEUE_BYTES) this.release();
+        const n = Math.min(READ_PIECE, this.mark - this.offset);
+        const fh = await (this.file ??= open(this.opts.path, 'r'));
+        const piece = Buffer.allocUnsafe(n);
+        if ((await fh.read(piece, 0, n, this.offset)).bytesRead !== n) throw new Error('the staged file is shorter than written');
+        for (let c: Buffer = piece; c.length && !this.stopped(); ) c = this.step(c);
       }
     } catch {
-      // A scanner bug must never fail an upload: the file path reads whatever is unrecorded.
-      this.stop(true);
-    } finally {
-      this.running = null;
-      this.release();
+      this.stop(true); // a scanner bug must never fail an upload: the file path reads it all
     }
   }
 
-  private newDraft(headerOffset: number, dataOffset: number, method: number, name: Buffer): Draft {
-    const keeping = name.equals(this.opts.keepName);
-    return { headerOffset, dataOffset, method, size: 0, crc: 0, hash: createHash('sha256'), keep: keeping ? [] : null, keepBytes: 0, keepLimit: this.opts.keepLimit };
-  }
-
-  private record(d: Draft, consumed: number): void {
-    this.records.set(d.headerOffset, {
-      headerOffset: d.headerOffset,
-      dataOffset: d.dataOffset,
-      method: d.method,
-      consumed,
-      size: d.size,
-      crc: d.crc >>> 0,
-      sha256: d.hash.digest('hex'),
-      content: d.keep ? Buffer.concat(d.keep) : null,
+  /** Start reading unless a read is under way (it reads on while more is written). */
+  private pull(): void {
+    if (this.reading) return;
+    this.reading = this.read().finally(() => {
+      this.reading = null;
+      if (this.offset < this.mark && !this.stopped() && !this.closed) this.pull();
     });
   }
 
-  private countInflated = (n: number) => {
-    this.inflated += n;
-    if (this.inflated > this.opts.maxUncompressed && !this.closed) this.stop(true);
-  };
+  private stopped(): boolean {
+    return this.state.k === 'off';
+  }
+
+  private releaseMarks(): void {
+    this.final = true;
+    const m = this.marks;
+    this.marks = [];
+    for (const w of m) w.go(this.mark >= w.until);
+  }
+
+  private async closeFile(): Promise<void> {
+    const f = this.file;
+    this.file = null;
+    if (f) await f.then((fh) => fh.close()).catch(() => undefined);
+  }
 
   /** Process a prefix of `c` (absolute offset this.offset); return the rest. */
-  private async step(c: Buffer): Promise<Buffer> {
+  private step(c: Buffer): Buffer {
     const s = this.state;
     switch (s.k) {
       case 'header': {
@@ -334,59 +270,56 @@ export class ZipStreamScanner {
         this.offset += take;
         if (s.left === 0 && this.state === s) {
           this.record(s.d, s.total);
-          this.state = { k: 'header', start: this.offset, head: [], have: 0, need: 30 };
+          this.nextHeader(this.offset);
         }
         return c.subarray(take);
       }
       case 'deflate': {
         const take = Math.min(s.left, c.length);
-        s.left -= take;
-        this.offset += take;
-        s.inf.write(c.subarray(0, take));
-        if (s.left === 0) {
-          const { inf, d, total } = s;
-          inf.end();
-          this.track(inf, () => {
-            if (inf.ended && !inf.failed && inf.z.bytesWritten === total) this.record(d, total);
-          });
-          if (this.state === s) this.state = { k: 'header', start: this.offset, head: [], have: 0, need: 30 };
-        }
-        await this.room();
+        hold(s.e, c.subarray(0, take));
+        this.pass(s, take);
         return c.subarray(take);
       }
       case 'deflate-desc': {
-        // Where the entry ends is guessed from the bytes (invariant 5), never awaited from zlib.
+        // Where the entry ends is guessed from the bytes (invariant 6).
         const at = this.offset;
-        const end = findDescriptorEnd(s.carry, c, at, s.dataStart);
+        const end = findDescriptorEnd(s.carry, c, at, s.e.dataOffset);
         if (end === null) {
-          s.inf.write(c);
+          hold(s.e, c);
           s.carry = tail(s.carry, c);
           this.offset += c.length;
-          await this.room();
           return Buffer.alloc(0);
         }
-        if (end.descriptor > at) s.inf.write(c.subarray(0, end.descriptor - at));
-        const { inf, d } = s;
-        const consumed = end.descriptor - s.dataStart;
-        inf.end();
-        this.track(inf, () => {
-          if (inf.ended && !inf.failed && inf.z.bytesWritten === consumed) this.record(d, consumed);
-        });
+        // A descriptor that began in carried bytes leaves more held than the data: the job reads the file.
+        if (end.descriptor > at) hold(s.e, c.subarray(0, end.descriptor - at));
+        this.located(s.e, end.descriptor - s.e.dataOffset);
         if (end.next >= at) {
           this.offset = end.next;
-          this.state = { k: 'header', start: end.next, head: [], have: 0, need: 30 };
-          await this.room();
+          this.nextHeader(end.next);
           return c.subarray(end.next - at);
         }
         // The next signature began in the bytes carried over from the previous chunk.
         const head = s.carry.subarray(s.carry.length - (at - end.next));
         this.state = { k: 'header', start: end.next, head: [head], have: head.length, need: 30 };
-        await this.room();
         return c;
       }
       case 'off':
         return Buffer.alloc(0);
     }
+  }
+
+  /** Move `n` bytes through a deflated entry of known size; at its end, queue its job. */
+  private pass(s: Extract<State, { k: 'deflate' }>, n: number): void {
+    s.left -= n;
+    this.offset += n;
+    if (s.left === 0) {
+      this.located(s.e, s.total);
+      this.nextHeader(this.offset);
+    }
+  }
+
+  private nextHeader(start: number): void {
+    if (this.state.k !== 'off') this.state = { k: 'header', start, head: [], have: 0, need: 30 };
   }
 
   private beginEntry(start: number, h: Buffer): void {
@@ -396,56 +329,151 @@ export class ZipStreamScanner {
     const usize = h.readUInt32LE(22);
     const name = h.subarray(30, 30 + h.readUInt16LE(26));
     const dataOffset = start + h.length;
-    const d = this.newDraft(start, dataOffset, method, name);
-    const next = () => ({ k: 'header' as const, start: this.offset, head: [], have: 0, need: 30 });
+    const keep = name.equals(this.opts.keepName);
     if (method !== 0 && method !== 8) return this.stop();
+    const located = (held: boolean): Located => ({ headerOffset: start, dataOffset, declared: usize, keep, hand: held ? [] : null, handBytes: 0 });
     if (flags & 0x8) {
       // A stored entry with a descriptor has no findable end; a deflated one ends with its stream.
       if (method === 0) return this.stop();
-      this.state = { k: 'deflate-desc', d, inf: this.inflater(d), dataStart: dataOffset, carry: Buffer.alloc(0) };
+      this.state = { k: 'deflate-desc', e: { ...located(true), declared: 0 }, carry: Buffer.alloc(0) };
       return;
     }
     if (csize === 0xffffffff || usize === 0xffffffff) return this.stop(); // ZIP64 sizes: leave to the file path
-    if (method === 0) {
-      if (csize === 0) {
-        this.record(d, 0);
-        this.state = next();
-      } else this.state = { k: 'stored', d, left: csize, total: csize };
+    if (method === 8) {
+      const e = located(csize <= IN_HAND_MAX);
+      if (csize > 0) this.state = { k: 'deflate', e, left: csize, total: csize };
+      else {
+        this.located(e, 0);
+        this.nextHeader(this.offset);
+      }
       return;
     }
-    const inf = this.inflater(d, usize);
+    const d = this.draft(start, dataOffset, 0, keep);
     if (csize === 0) {
-      inf.end();
-      this.track(inf, () => {
-        if (inf.ended && !inf.failed) this.record(d, 0);
-      });
-      this.state = next();
-      return;
-    }
-    this.state = { k: 'deflate', d, left: csize, total: csize, inf };
+      this.record(d, 0);
+      this.nextHeader(this.offset);
+    } else this.state = { k: 'stored', d, left: csize, total: csize };
   }
 
-  private inflater(d: Draft, expectedSize = COALESCE): Inflater {
-    const inf = new Inflater(d, this.countInflated, this.budget, expectedSize);
-    this.inflaters.add(inf);
-    return inf;
+  private draft(headerOffset: number, dataOffset: number, method: number, keep: boolean): Draft {
+    return { headerOffset, dataOffset, method, size: 0, crc: 0, hash: createHash('sha256'), keep: keep ? [] : null, keepBytes: 0, keepLimit: this.opts.keepLimit };
   }
 
-  private track(inf: Inflater, then: () => void): void {
-    const p = inf.done.then(() => {
-      this.inflaters.delete(inf);
-      this.pending.delete(p);
-      if (this.closed && !inf.ended) return;
-      then();
+  private record(d: Draft, consumed: number): void {
+    this.records.set(d.headerOffset, {
+      headerOffset: d.headerOffset,
+      dataOffset: d.dataOffset,
+      method: d.method,
+      consumed,
+      size: d.size,
+      crc: d.crc >>> 0,
+      sha256: d.hash.digest('hex'),
+      content: d.keep ? Buffer.concat(d.keep) : null,
     });
-    this.pending.add(p);
   }
 
-  /** Wait while too many finished-writing entries are still inflating, or too much input waits in zlib. */
-  private async room(): Promise<void> {
-    while (this.pending.size >= MAX_PENDING) await Promise.race(this.pending);
-    await this.budget.room();
+  private countInflated(n: number): void {
+    this.inflated += n;
+    if (this.inflated > this.opts.maxUncompressed && !this.closed) this.stop(true);
   }
+
+  /** A deflated entry's bytes are all in: queue its inflate job (invariant 4). */
+  private located(e: Located, consumed: number): void {
+    let inHand: Buffer | null = null;
+    if (e.hand && e.handBytes === consumed && this.handHeld + consumed <= IN_HAND_BUDGET) {
+      inHand = e.hand.length === 1 ? Buffer.from(e.hand[0]!) : Buffer.concat(e.hand, consumed);
+      this.handHeld += consumed;
+    }
+    e.hand = null;
+    this.waiting.push({ headerOffset: e.headerOffset, dataOffset: e.dataOffset, consumed, declared: e.declared, keep: e.keep, inHand });
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.running < RUNNING && this.waiting.length && !this.closed) {
+      const job = this.waiting.shift()!;
+      this.running++;
+      void this.run(job)
+        .catch(() => undefined) // no record: the file path reads the entry
+        .finally(() => {
+          this.running--;
+          if (job.inHand) this.handHeld -= job.consumed;
+          this.pump();
+          this.settleIfIdle();
+        });
+    }
+  }
+
+  private settleIfIdle(): void {
+    if (this.running || this.waiting.length) return;
+    const w = this.idle;
+    this.idle = [];
+    for (const r of w) r();
+  }
+
+  /** Inflate one entry into a record (invariant 3), from memory or from the staged file. */
+  private async run(job: Job): Promise<void> {
+    const d = this.draft(job.headerOffset, job.dataOffset, 8, job.keep);
+    // Each filled output chunk is a round trip to the thread pool: as large as the entry's
+    // content, which a declared size tells (a lie only cuts the output differently) and a
+    // descriptor entry's compressed size suggests (text deflates to a third or a quarter).
+    const expected = job.declared || job.consumed * 4;
+    const z = createInflateRaw({ chunkSize: Math.min(READ_PIECE, Math.max(16 << 10, expected)) });
+    this.inflaters.add(z);
+    z.on('data', (c: Buffer) => {
+      absorb(d, c);
+      this.countInflated(c.length);
+    });
+    const ended = new Promise<boolean>((resolve) => {
+      z.on('end', () => resolve(true));
+      z.on('error', () => resolve(false));
+      z.on('close', () => resolve(false));
+    });
+    try {
+      if (job.inHand) z.end(job.inHand);
+      else await this.inflateFromFile(z, job, ended);
+      if ((await ended) && z.bytesWritten === job.consumed && !this.closed) this.record(d, job.consumed);
+    } finally {
+      this.inflaters.delete(z);
+      z.destroy();
+    }
+  }
+
+  /**
+   * Hand zlib the entry's bytes from the staged file, a piece at a time, each once it is
+   * written; the next piece is read when zlib has taken this one (or stopped early).
+   */
+  private async inflateFromFile(z: InflateRaw, job: Job, ended: Promise<boolean>): Promise<void> {
+    if (this.closed) return;
+    const fh = await (this.file ??= open(this.opts.path, 'r'));
+    const end = job.dataOffset + job.consumed;
+    let pos = job.dataOffset;
+    for (;;) {
+      const n = Math.min(READ_PIECE, end - pos);
+      if (!(await this.until(pos + n)) || z.destroyed) return;
+      const piece = Buffer.allocUnsafe(n);
+      if ((await fh.read(piece, 0, n, pos)).bytesRead !== n) return;
+      pos += n;
+      if (pos >= end) return void z.end(piece);
+      const taken = new Promise<boolean>((resolve) => z.write(piece, () => resolve(true)));
+      if (!(await Promise.race([taken, ended.then(() => false)]))) return;
+    }
+  }
+
+  /** True once the first `n` bytes are in the staged file; false if they never will be. */
+  private until(n: number): Promise<boolean> | boolean {
+    if (this.mark >= n) return true;
+    if (this.final) return false;
+    return new Promise((go) => this.marks.push({ until: n, go }));
+  }
+}
+
+/** Keep `c` (part of a deflated entry's data) in memory while the entry stays small enough. */
+function hold(e: Located, c: Buffer): void {
+  if (!e.hand || c.length === 0) return;
+  e.handBytes += c.length;
+  if (e.handBytes > IN_HAND_MAX) e.hand = null;
+  else e.hand.push(c);
 }
 
 /** The last CARRY bytes of `carry` followed by `c` (a copy of at most CARRY bytes). */
