@@ -67,8 +67,8 @@ export class FileWriter extends Writable {
   }
 }
 
-/** What is left of `buffers` once their first `n` bytes are written. */
-function after(buffers: Buffer[], n: number): Buffer[] {
+/** What is left of `buffers` once their first `n` bytes are written. Pure. */
+export function after(buffers: Buffer[], n: number): Buffer[] {
   let i = 0;
   while (i < buffers.length && n >= buffers[i]!.length) n -= buffers[i++]!.length;
   const rest = buffers.slice(i);

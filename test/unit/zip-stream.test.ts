@@ -107,6 +107,21 @@ describe('one-pass zip reading gives the file-based verdict', () => {
     expect(r.reread).toBe(0);
   });
 
+  it('deflated entries too large to hold in memory are inflated from the staged file, side by side', async () => {
+    // Over a mebibyte compressed each (base64 text deflates to ~3/4): the jobs read them back from
+    // the file the scanner follows, one of known size and two streamed with data descriptors.
+    const text = (n: number) => Buffer.from(randomBytes(n).toString('base64'));
+    const entries: RawEntry[] = [
+      ...base(),
+      { name: `${PREFIX}big-known.txt`, data: text(1_800_000) },
+      { name: `${PREFIX}big-desc.txt`, data: text(1_600_000), descriptor: { signature: true } },
+      { name: `${PREFIX}big-desc2.txt`, data: text(1_700_000), descriptor: { signature: false } },
+    ];
+    const r = await expectSameVerdict(buildZip(entries));
+    expect(r.outcome.ok).toBe(true);
+    expect(r).toMatchObject({ reused: 6, reread: 0 });
+  });
+
   it('a central directory that lies about a compressed size is read from the file', async () => {
     const entries = base();
     entries[1] = { ...entries[1]!, csize: 10 };
