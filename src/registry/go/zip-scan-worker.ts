@@ -4,7 +4,8 @@ import type { ScanReply, ScanRequest } from './zip-scan.js';
 
 /**
  * The worker thread the registry runs its upload scanners on (zip-scan.ts): one scanner per
- * upload, driven by the receiving thread's messages, each answered once with its records.
+ * upload, driven by the receiving thread's messages. It sends each deflated entry it locates
+ * back as a job, and answers `finish` once with its records (after every job it sent).
  */
 const scans = new Map<number, ZipStreamScanner>();
 const port = parentPort!;
@@ -12,7 +13,7 @@ const port = parentPort!;
 port.on('message', (m: ScanRequest) => {
   switch (m.op) {
     case 'start':
-      scans.set(m.id, new ZipStreamScanner(m.options));
+      scans.set(m.id, new ZipStreamScanner(m.options, (job) => port.postMessage({ id: m.id, job } satisfies ScanReply)));
       return;
     case 'written':
       scans.get(m.id)?.written(m.total);

@@ -52,6 +52,9 @@ export interface ZipStreamOptions {
   maxUncompressed: number;
 }
 
+/** Where the scanner hands the deflated entries it located: its own InflateJobs unless told otherwise. */
+export type JobSink = (job: InflateJob) => void;
+
 const LOCAL_SIG = 0x04034b50;
 const CENTRAL_SIG = 0x02014b50;
 const LOCAL_SIG_BYTES = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
@@ -60,7 +63,7 @@ const DESCRIPTOR_SIG = 0x08074b50;
 /** Longest data descriptor (signature, CRC, two 64-bit sizes) plus a header signature, less one. */
 const CARRY = 24 + 3;
 /** Inflate jobs running at once: both cores, and a round trip's latency hidden behind another job. */
-const RUNNING = Number(process.env.RUNNING ?? 3);
+const RUNNING = 3;
 /** A deflated entry at most this large is inflated from memory in one zlib call. */
 const IN_HAND_MAX = 1 << 20;
 /** Bytes of finished small entries held for their jobs; past it, jobs read the staged file. */
@@ -81,7 +84,7 @@ interface Draft {
 }
 
 /** A deflated entry whose bytes have all arrived: what its inflate job needs. */
-interface Job {
+export interface InflateJob {
   headerOffset: number;
   dataOffset: number;
   consumed: number;
@@ -115,11 +118,68 @@ function absorb(d: Draft, c: Buffer): void {
   d.hash.update(c);
   if (d.keep) {
     d.keepBytes += c.length;
-    if (d.keepBytes <= d.keepLimit) d.keep.push(c);
+    if (d.keepBytes <= d.keepLimit) d.keep.push(Buffer.from(c)); // `c` may be a reused read buffer
     else d.keep = null;
   }
 }
 
+/** The staged file as it grows: how much is written, and reads that wait for more. */
+class StagedFile {
+  /** Bytes of the zip in the file. */
+  mark = 0;
+  /** No more bytes will be written (the body ended, or the upload failed). */
+  private final = false;
+  private waiters: { until: number; go: (ok: boolean) => void }[] = [];
+  private handle: Promise<FileHandle> | null = null;
+
+  constructor(private readonly path: string) {}
+
+  written(total: number): boolean {
+    if (this.final || total <= this.mark) return false;
+    this.mark = total;
+    if (this.waiters.length) {
+      const due = this.waiters.filter((w) => w.until <= total);
+      this.waiters = this.waiters.filter((w) => w.until > total);
+      for (const w of due) w.go(true);
+    }
+    return true;
+  }
+
+  /** True once the first `n` bytes are in the file; false if they never will be. */
+  until(n: number): Promise<boolean> | boolean {
+    if (this.mark >= n) return true;
+    if (this.final) return false;
+    return new Promise((go) => this.waiters.push({ until: n, go }));
+  }
+
+  /** Exactly `piece.length` bytes at `pos` (only ever asked for written bytes). */
+  async read(piece: Buffer, pos: number): Promise<void> {
+    const fh = await (this.handle ??= open(this.path, 'r'));
+    if ((await fh.read(piece, 0, piece.length, pos)).bytesRead !== piece.length) throw new Error('the staged file is shorter than written');
+  }
+
+  /** Nothing more will be written: waiting reads give up. */
+  end(): void {
+    this.final = true;
+    const w = this.waiters;
+    this.waiters = [];
+    for (const r of w) r.go(this.mark >= r.until);
+  }
+
+  async close(): Promise<void> {
+    this.end();
+    const h = this.handle;
+    this.handle = null;
+    if (h) await h.then((fh) => fh.close()).catch(() => undefined);
+  }
+}
+
+/**
+ * Follows the local headers of the zip in the staged file (invariants 4–6): hashes stored
+ * entries into records as it reads, and hands each deflated entry, once located, to `sink`
+ * (its own InflateJobs when none is given; zip-scan.ts gives one that sends them to the
+ * thread that received the upload).
+ */
 export class ZipStreamScanner {
   private state: State = { k: 'header', start: 0, head: [], have: 0, need: 30 };
   /** Absolute offset of the next byte the scanner will process (it has read the file up to there). */
@@ -127,48 +187,44 @@ export class ZipStreamScanner {
   private readonly records = new Map<number, SpeculatedEntry>();
   private inflated = 0;
   private closed = false;
-  /** Jobs waiting for a slot, jobs running, and the zlib streams of the running ones. */
-  private readonly waiting: Job[] = [];
-  private running = 0;
-  private readonly inflaters = new Set<InflateRaw>();
-  private handHeld = 0;
-  private idle: (() => void)[] = [];
-  /** Bytes of the zip in the staged file, and jobs waiting for more of them. */
-  private mark = 0;
   private reading: Promise<void> | null = null;
-  private marks: { until: number; go: (ok: boolean) => void }[] = [];
-  /** No more bytes will be written (the body ended, or the upload failed). */
-  private final = false;
-  private file: Promise<FileHandle> | null = null;
+  private readonly file: StagedFile;
+  private buffer: Buffer | null = null;
+  private readonly jobs: InflateJobs | null;
+  private readonly sink: JobSink;
+  /** Small deflated entries travel in memory only to jobs on this thread (invariant 5). */
+  private readonly holds: boolean;
 
-  constructor(private readonly opts: ZipStreamOptions) {}
+  constructor(
+    private readonly opts: ZipStreamOptions,
+    sink?: JobSink,
+  ) {
+    this.file = new StagedFile(opts.path);
+    this.jobs = sink ? null : new InflateJobs(opts);
+    this.sink = sink ?? ((job) => this.jobs!.add(job));
+    this.holds = !sink;
+  }
 
   /** The first `total` bytes of the zip are in the staged file (the upload never waits for the scanner). */
   written(total: number): void {
-    if (this.closed || total <= this.mark) return;
-    this.mark = total;
-    if (this.marks.length) {
-      const due = this.marks.filter((m) => m.until <= total);
-      this.marks = this.marks.filter((m) => m.until > total);
-      for (const m of due) m.go(true);
-    }
+    if (this.closed || !this.file.written(total)) return;
+    this.jobs?.written(total);
     this.pull();
   }
 
-  /** The body is complete and written: wait for the reading and the jobs, return the records (by local header offset). */
+  /** The body is complete and written: wait for the reading (and own jobs), return the records (by local header offset). */
   async finish(): Promise<Map<number, SpeculatedEntry>> {
     try {
       while (this.reading) await this.reading;
       // An entry still open at the end never completed; finished entries' jobs run to the end.
-      if (this.state.k !== 'off') this.state = { k: 'off' };
-      this.releaseMarks();
-      while (this.running || this.waiting.length) await new Promise<void>((resolve) => this.idle.push(resolve));
+      this.stop();
+      if (this.jobs) for (const [at, r] of await this.jobs.finish()) this.records.set(at, r);
       return this.records;
     } catch {
       return new Map(); // never fail an upload over a speculation: the file path reads it all
     } finally {
       this.closed = true;
-      await this.closeFile();
+      await this.file.close();
     }
   }
 
@@ -176,38 +232,34 @@ export class ZipStreamScanner {
   abort(): void {
     if (this.closed) return;
     this.closed = true;
-    this.stop(true);
-    this.releaseMarks();
-    void this.closeFile();
+    this.stop();
+    this.jobs?.abort();
+    void this.file.close();
   }
 
-  /** Scan no further. Jobs already located still run, unless `all` (then they are dropped too). */
-  private stop(all = false): void {
+  /** Scan no further; entries already located are inflated (unless aborted). */
+  private stop(): void {
     this.state = { k: 'off' };
-    if (!all) return;
-    for (const job of this.waiting.splice(0)) if (job.inHand) this.handHeld -= job.consumed;
-    for (const z of this.inflaters) z.destroy();
-    this.settleIfIdle();
   }
 
   /** Read what the writer has written since the last read, and follow it (invariant 4). */
   private async read(): Promise<void> {
     try {
-      while (this.offset < this.mark && this.state.k !== 'off' && !this.closed) {
+      while (this.offset < this.file.mark && !this.stopped() && !this.closed) {
         const s = this.state;
         if (s.k === 'deflate' && !s.e.hand) {
-          // A large entry of known size: its job reads it later; nothing to look at now.
-          this.pass(s, Math.min(s.left, this.mark - this.offset));
+          // A deflated entry of known size not held in memory: its job reads it later.
+          this.pass(s, Math.min(s.left, this.file.mark - this.offset));
           continue;
         }
-        const n = Math.min(READ_PIECE, this.mark - this.offset);
-        const fh = await (this.file ??= open(this.opts.path, 'r'));
-        const piece = Buffer.allocUnsafe(n);
-        if ((await fh.read(piece, 0, n, this.offset)).bytesRead !== n) throw new Error('the staged file is shorter than written');
+        const n = Math.min(READ_PIECE, this.file.mark - this.offset);
+        // One buffer, reused: what the steps keep of a piece they copy.
+        const piece = (this.buffer ??= Buffer.allocUnsafeSlow(READ_PIECE)).subarray(0, n);
+        await this.file.read(piece, this.offset);
         for (let c: Buffer = piece; c.length && !this.stopped(); ) c = this.step(c);
       }
     } catch {
-      this.stop(true); // a scanner bug must never fail an upload: the file path reads it all
+      this.stop(); // a scanner bug must never fail an upload: the file path reads the rest
     }
   }
 
@@ -216,25 +268,12 @@ export class ZipStreamScanner {
     if (this.reading) return;
     this.reading = this.read().finally(() => {
       this.reading = null;
-      if (this.offset < this.mark && !this.stopped() && !this.closed) this.pull();
+      if (this.offset < this.file.mark && !this.stopped() && !this.closed) this.pull();
     });
   }
 
   private stopped(): boolean {
     return this.state.k === 'off';
-  }
-
-  private releaseMarks(): void {
-    this.final = true;
-    const m = this.marks;
-    this.marks = [];
-    for (const w of m) w.go(this.mark >= w.until);
-  }
-
-  private async closeFile(): Promise<void> {
-    const f = this.file;
-    this.file = null;
-    if (f) await f.then((fh) => fh.close()).catch(() => undefined);
   }
 
   /** Process a prefix of `c` (absolute offset this.offset); return the rest. */
@@ -243,7 +282,7 @@ export class ZipStreamScanner {
     switch (s.k) {
       case 'header': {
         const take = Math.min(s.need - s.have, c.length);
-        s.head.push(c.subarray(0, take));
+        s.head.push(Buffer.from(c.subarray(0, take)));
         s.have += take;
         this.offset += take;
         const rest = c.subarray(take);
@@ -331,7 +370,7 @@ export class ZipStreamScanner {
     const dataOffset = start + h.length;
     const keep = name.equals(this.opts.keepName);
     if (method !== 0 && method !== 8) return this.stop();
-    const located = (held: boolean): Located => ({ headerOffset: start, dataOffset, declared: usize, keep, hand: held ? [] : null, handBytes: 0 });
+    const located = (held: boolean): Located => ({ headerOffset: start, dataOffset, declared: usize, keep, hand: held && this.holds ? [] : null, handBytes: 0 });
     if (flags & 0x8) {
       // A stored entry with a descriptor has no findable end; a deflated one ends with its stream.
       if (method === 0) return this.stop();
@@ -348,45 +387,107 @@ export class ZipStreamScanner {
       }
       return;
     }
-    const d = this.draft(start, dataOffset, 0, keep);
+    const d = newDraft(start, dataOffset, 0, keep, this.opts.keepLimit);
     if (csize === 0) {
       this.record(d, 0);
       this.nextHeader(this.offset);
     } else this.state = { k: 'stored', d, left: csize, total: csize };
   }
 
-  private draft(headerOffset: number, dataOffset: number, method: number, keep: boolean): Draft {
-    return { headerOffset, dataOffset, method, size: 0, crc: 0, hash: createHash('sha256'), keep: keep ? [] : null, keepBytes: 0, keepLimit: this.opts.keepLimit };
-  }
-
   private record(d: Draft, consumed: number): void {
-    this.records.set(d.headerOffset, {
-      headerOffset: d.headerOffset,
-      dataOffset: d.dataOffset,
-      method: d.method,
-      consumed,
-      size: d.size,
-      crc: d.crc >>> 0,
-      sha256: d.hash.digest('hex'),
-      content: d.keep ? Buffer.concat(d.keep) : null,
-    });
+    this.records.set(d.headerOffset, finishDraft(d, consumed));
   }
 
   private countInflated(n: number): void {
     this.inflated += n;
-    if (this.inflated > this.opts.maxUncompressed && !this.closed) this.stop(true);
+    if (this.inflated > this.opts.maxUncompressed) this.stop();
   }
 
-  /** A deflated entry's bytes are all in: queue its inflate job (invariant 4). */
+  /** A deflated entry's bytes are all in: hand it to its inflate job (invariant 4). */
   private located(e: Located, consumed: number): void {
-    let inHand: Buffer | null = null;
-    if (e.hand && e.handBytes === consumed && this.handHeld + consumed <= IN_HAND_BUDGET) {
-      inHand = e.hand.length === 1 ? Buffer.from(e.hand[0]!) : Buffer.concat(e.hand, consumed);
-      this.handHeld += consumed;
-    }
+    const inHand = e.hand && e.handBytes === consumed ? (e.hand.length === 1 ? e.hand[0]! : Buffer.concat(e.hand, consumed)) : null;
     e.hand = null;
-    this.waiting.push({ headerOffset: e.headerOffset, dataOffset: e.dataOffset, consumed, declared: e.declared, keep: e.keep, inHand });
+    this.sink({ headerOffset: e.headerOffset, dataOffset: e.dataOffset, consumed, declared: e.declared, keep: e.keep, inHand });
+  }
+}
+
+function newDraft(headerOffset: number, dataOffset: number, method: number, keep: boolean, keepLimit: number): Draft {
+  return { headerOffset, dataOffset, method, size: 0, crc: 0, hash: createHash('sha256'), keep: keep ? [] : null, keepBytes: 0, keepLimit };
+}
+
+function finishDraft(d: Draft, consumed: number): SpeculatedEntry {
+  return {
+    headerOffset: d.headerOffset,
+    dataOffset: d.dataOffset,
+    method: d.method,
+    consumed,
+    size: d.size,
+    crc: d.crc >>> 0,
+    sha256: d.hash.digest('hex'),
+    content: d.keep ? Buffer.concat(d.keep) : null,
+  };
+}
+
+/**
+ * Inflates located deflated entries into records (invariant 3), RUNNING at a time, from
+ * memory or from the staged file as far as it is written.
+ */
+export class InflateJobs {
+  private readonly records = new Map<number, SpeculatedEntry>();
+  private readonly waiting: InflateJob[] = [];
+  private running = 0;
+  private readonly inflaters = new Set<InflateRaw>();
+  private handHeld = 0;
+  private idle: (() => void)[] = [];
+  private inflated = 0;
+  private closed = false;
+  private readonly file: StagedFile;
+
+  constructor(private readonly opts: ZipStreamOptions) {
+    this.file = new StagedFile(opts.path);
+  }
+
+  add(job: InflateJob): void {
+    if (this.closed) return;
+    // Held bytes count against IN_HAND_BUDGET until the job ends; past it, the job reads the file.
+    if (job.inHand && this.handHeld + job.consumed > IN_HAND_BUDGET) job = { ...job, inHand: null };
+    if (job.inHand) this.handHeld += job.consumed;
+    this.waiting.push(job);
     this.pump();
+  }
+
+  written(total: number): void {
+    this.file.written(total);
+  }
+
+  /** Every job added has run: the records. */
+  async finish(): Promise<Map<number, SpeculatedEntry>> {
+    try {
+      while (this.running || this.waiting.length) await new Promise<void>((resolve) => this.idle.push(resolve));
+      return this.records;
+    } finally {
+      this.closed = true;
+      await this.file.close();
+    }
+  }
+
+  abort(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.drop();
+    void this.file.close();
+  }
+
+  /** Run no more jobs; the running ones end without a record. */
+  private drop(): void {
+    for (const job of this.waiting.splice(0)) if (job.inHand) this.handHeld -= job.consumed;
+    for (const z of this.inflaters) z.destroy();
+    this.settleIfIdle();
+  }
+
+  private countInflated(n: number): void {
+    this.inflated += n;
+    if (this.inflated > this.opts.maxUncompressed) this.drop(); // a bomb: left to the file path
   }
 
   private pump(): void {
@@ -411,9 +512,9 @@ export class ZipStreamScanner {
     for (const r of w) r();
   }
 
-  /** Inflate one entry into a record (invariant 3), from memory or from the staged file. */
-  private async run(job: Job): Promise<void> {
-    const d = this.draft(job.headerOffset, job.dataOffset, 8, job.keep);
+  /** Inflate one entry into a record, from memory or from the staged file. */
+  private async run(job: InflateJob): Promise<void> {
+    const d = newDraft(job.headerOffset, job.dataOffset, 8, job.keep, this.opts.keepLimit);
     // Each filled output chunk is a round trip to the thread pool: as large as the entry's
     // content, which a declared size tells (a lie only cuts the output differently) and a
     // descriptor entry's compressed size suggests (text deflates to a third or a quarter).
@@ -432,7 +533,7 @@ export class ZipStreamScanner {
     try {
       if (job.inHand) z.end(job.inHand);
       else await this.inflateFromFile(z, job, ended);
-      if ((await ended) && z.bytesWritten === job.consumed && !this.closed) this.record(d, job.consumed);
+      if ((await ended) && z.bytesWritten === job.consumed && !this.closed) this.records.set(job.headerOffset, finishDraft(d, job.consumed));
     } finally {
       this.inflaters.delete(z);
       z.destroy();
@@ -443,28 +544,21 @@ export class ZipStreamScanner {
    * Hand zlib the entry's bytes from the staged file, a piece at a time, each once it is
    * written; the next piece is read when zlib has taken this one (or stopped early).
    */
-  private async inflateFromFile(z: InflateRaw, job: Job, ended: Promise<boolean>): Promise<void> {
-    if (this.closed) return;
-    const fh = await (this.file ??= open(this.opts.path, 'r'));
+  private async inflateFromFile(z: InflateRaw, job: InflateJob, ended: Promise<boolean>): Promise<void> {
     const end = job.dataOffset + job.consumed;
     let pos = job.dataOffset;
+    // One buffer for the job: zlib is done with a piece when it calls back for it.
+    const buffer = Buffer.allocUnsafeSlow(Math.min(READ_PIECE, job.consumed));
     for (;;) {
       const n = Math.min(READ_PIECE, end - pos);
-      if (!(await this.until(pos + n)) || z.destroyed) return;
-      const piece = Buffer.allocUnsafe(n);
-      if ((await fh.read(piece, 0, n, pos)).bytesRead !== n) return;
+      if (!(await this.file.until(pos + n)) || z.destroyed || this.closed) return;
+      const piece = buffer.subarray(0, n);
+      await this.file.read(piece, pos);
       pos += n;
       if (pos >= end) return void z.end(piece);
       const taken = new Promise<boolean>((resolve) => z.write(piece, () => resolve(true)));
       if (!(await Promise.race([taken, ended.then(() => false)]))) return;
     }
-  }
-
-  /** True once the first `n` bytes are in the staged file; false if they never will be. */
-  private until(n: number): Promise<boolean> | boolean {
-    if (this.mark >= n) return true;
-    if (this.final) return false;
-    return new Promise((go) => this.marks.push({ until: n, go }));
   }
 }
 
@@ -473,7 +567,7 @@ function hold(e: Located, c: Buffer): void {
   if (!e.hand || c.length === 0) return;
   e.handBytes += c.length;
   if (e.handBytes > IN_HAND_MAX) e.hand = null;
-  else e.hand.push(c);
+  else e.hand.push(Buffer.from(c)); // `c` is part of a reused read buffer
 }
 
 /** The last CARRY bytes of `carry` followed by `c` (a copy of at most CARRY bytes). */
