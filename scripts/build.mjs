@@ -16,8 +16,6 @@ rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 // The CLI itself, and the small executable that runs it through a V8 code cache keyed by the
 // bundle's content (src/cli/bin.ts says why).
 await build(cliBuildOptions('src/cli/main.ts', 'dist/cli/app.js'));
-// The registry's upload scanner thread (src/registry/go/zip-scan.ts finds it beside the bundle).
-await build(cliBuildOptions('src/registry/go/zip-scan-worker.ts', 'dist/cli/zip-scan-worker.js'));
 // Node 20 drops a vm.Script's dynamic-import hook when the script comes from a code cache, so
 // the bundle's `import("pkg")` calls (external packages and node: builtins; esbuild turned every
 // internal one into a plain call) go through a function the executable defines, whose own

@@ -12,7 +12,7 @@ import { checkModulePath, checkPathMajor } from '../../gomod/module-path.js';
 import { bearerToken, refuse, secretEquals, sendFailure, sendJson, type Refusal } from '../http.js';
 import type { StoreResult, VersionFiles } from './storage.js';
 import { inspectModuleZip, ZipRejection, type Speculated } from '../../gomod/zip-check.js';
-import { startZipScan } from './zip-scan.js';
+import { ZipStreamScanner } from './zip-stream.js';
 import { failpoint } from '../../util/failpoint.js';
 import { noteRequest } from '../log.js';
 import { HttpFailure } from '../errors.js';
@@ -193,12 +193,11 @@ async function receiveParts(req: IncomingMessage, staging: string, { maxZip, nam
 const FLUSH_EVERY = 32 << 20;
 
 /**
- * The zip goes to its staging file, and the scanner (zip-stream.ts, on its worker thread:
- * zip-scan.ts) reads it back as it grows; the go.mod content is kept when module and version
- * came before the zip, as clients send them.
+ * The zip goes to its staging file, and the scanner (zip-stream.ts) reads it back as it grows;
+ * the go.mod content is kept when module and version came before the zip, as clients send them.
  */
 async function receiveZip(part: Readable, path: string, parts: Parts, maxZip: number, flushEarly: boolean): Promise<void> {
-  const scanner = startZipScan({
+  const scanner = new ZipStreamScanner({
     path,
     keepName: Buffer.from(`${parts.fields.module ?? ''}@${parts.fields.version ?? ''}/go.mod`, 'utf8'),
     keepLimit: MAX_GO_MOD,

@@ -5,8 +5,8 @@ import type { SpeculatedEntry } from '../../gomod/zip-check.js';
 
 /**
  * Speculative one-pass reading of a module zip while its upload streams in, so the disk
- * write, the inflating and the hashing overlap instead of running one after the other.
- * Invariants:
+ * write, the inflating and the hashing overlap instead of running one after the other
+ * (docs/architecture.md §7.1). Invariants:
  *
  *  1. Nothing here decides anything. Go reads a zip through its central directory, which
  *     comes last; this scanner sees local headers first and only RECORDS, per local header
@@ -29,13 +29,14 @@ import type { SpeculatedEntry } from '../../gomod/zip-check.js';
  *     RUNNING at once) that takes its bytes from memory when the entry was small (IN_HAND_MAX,
  *     at most IN_HAND_BUDGET held in all) and otherwise reads them from the file again.
  *     Entries inflate side by side on the thread pool; `finish` waits for the reading and
- *     the jobs. The scanner can run on a worker thread (zip-scan.ts), off the thread that
- *     receives uploads.
- *  5. Memory is bounded: one READ_PIECE is read at a time, headers are at most
- *     30 + 2 × 65535 bytes, the entry being located holds at most IN_HAND_MAX, waiting jobs hold IN_HAND_BUDGET in all (the rest read the
- *     file), a running job one READ_PIECE of input and one output chunk, only a go.mod-named
- *     entry's content is kept (≤ keepLimit bytes), and scanning stops once the inflated total
- *     passes `maxUncompressed` (a bomb is then left to the file path, which refuses it).
+ *     the jobs.
+ *  5. Memory is bounded: the file is read one READ_PIECE at a time into one reused buffer,
+ *     headers are at most 30 + 2 × 65535 bytes, the entry being located holds at most
+ *     IN_HAND_MAX, waiting jobs IN_HAND_BUDGET in all (the rest read the file), a running job
+ *     one READ_PIECE of input and one output chunk, only a go.mod-named entry's content is
+ *     kept (≤ keepLimit bytes), and following (stored data) or inflating stops once either
+ *     has produced more than `maxUncompressed` (a bomb is then left to the file path, which
+ *     refuses it).
  *  6. An entry whose sizes follow it in a data descriptor ends, by the scanner's guess, at
  *     the first next-header signature that follows one of the four descriptor forms (with or
  *     without signature, 32- or 64-bit sizes) holding exactly the compressed size read so
@@ -44,16 +45,13 @@ import type { SpeculatedEntry } from '../../gomod/zip-check.js';
  *     on are still true of their own offsets.
  */
 export interface ZipStreamOptions {
-  /** The staged file the zip is being written to (read back by inflate jobs). */
+  /** The staged file the zip is being written to (the scanner reads it back). */
   path: string;
   /** Raw name of the one entry whose content is kept (`module@version/go.mod`). */
   keepName: Buffer;
   keepLimit: number;
   maxUncompressed: number;
 }
-
-/** Where the scanner hands the deflated entries it located: its own InflateJobs unless told otherwise. */
-export type JobSink = (job: InflateJob) => void;
 
 const LOCAL_SIG = 0x04034b50;
 const CENTRAL_SIG = 0x02014b50;
@@ -84,7 +82,7 @@ interface Draft {
 }
 
 /** A deflated entry whose bytes have all arrived: what its inflate job needs. */
-export interface InflateJob {
+interface InflateJob {
   headerOffset: number;
   dataOffset: number;
   consumed: number;
@@ -123,7 +121,7 @@ function absorb(d: Draft, c: Buffer): void {
   }
 }
 
-/** The staged file as it grows: how much is written, and reads that wait for more. */
+/** The staged file as it grows: how much is written, and reads that wait for more (shared by the scanner and its jobs). */
 class StagedFile {
   /** Bytes of the zip in the file. */
   mark = 0;
@@ -176,9 +174,8 @@ class StagedFile {
 
 /**
  * Follows the local headers of the zip in the staged file (invariants 4–6): hashes stored
- * entries into records as it reads, and hands each deflated entry, once located, to `sink`
- * (its own InflateJobs when none is given; zip-scan.ts gives one that sends them to the
- * thread that received the upload).
+ * entries into records as it reads, and hands each deflated entry, once located, to its
+ * inflate jobs.
  */
 export class ZipStreamScanner {
   private state: State = { k: 'header', start: 0, head: [], have: 0, need: 30 };
@@ -190,35 +187,25 @@ export class ZipStreamScanner {
   private reading: Promise<void> | null = null;
   private readonly file: StagedFile;
   private buffer: Buffer | null = null;
-  private readonly jobs: InflateJobs | null;
-  private readonly sink: JobSink;
-  /** Small deflated entries travel in memory only to jobs on this thread (invariant 5). */
-  private readonly holds: boolean;
+  private readonly jobs: InflateJobs;
 
-  constructor(
-    private readonly opts: ZipStreamOptions,
-    sink?: JobSink,
-  ) {
+  constructor(private readonly opts: ZipStreamOptions) {
     this.file = new StagedFile(opts.path);
-    this.jobs = sink ? null : new InflateJobs(opts);
-    this.sink = sink ?? ((job) => this.jobs!.add(job));
-    this.holds = !sink;
+    this.jobs = new InflateJobs(opts, this.file);
   }
 
   /** The first `total` bytes of the zip are in the staged file (the upload never waits for the scanner). */
   written(total: number): void {
-    if (this.closed || !this.file.written(total)) return;
-    this.jobs?.written(total);
-    this.pull();
+    if (!this.closed && this.file.written(total)) this.pull();
   }
 
-  /** The body is complete and written: wait for the reading (and own jobs), return the records (by local header offset). */
+  /** The body is complete and written: wait for the reading and the jobs, return the records (by local header offset). */
   async finish(): Promise<Map<number, SpeculatedEntry>> {
     try {
       while (this.reading) await this.reading;
       // An entry still open at the end never completed; finished entries' jobs run to the end.
       this.stop();
-      if (this.jobs) for (const [at, r] of await this.jobs.finish()) this.records.set(at, r);
+      for (const [at, r] of await this.jobs.finish()) this.records.set(at, r);
       return this.records;
     } catch {
       return new Map(); // never fail an upload over a speculation: the file path reads it all
@@ -233,7 +220,7 @@ export class ZipStreamScanner {
     if (this.closed) return;
     this.closed = true;
     this.stop();
-    this.jobs?.abort();
+    this.jobs.abort();
     void this.file.close();
   }
 
@@ -370,7 +357,7 @@ export class ZipStreamScanner {
     const dataOffset = start + h.length;
     const keep = name.equals(this.opts.keepName);
     if (method !== 0 && method !== 8) return this.stop();
-    const located = (held: boolean): Located => ({ headerOffset: start, dataOffset, declared: usize, keep, hand: held && this.holds ? [] : null, handBytes: 0 });
+    const located = (held: boolean): Located => ({ headerOffset: start, dataOffset, declared: usize, keep, hand: held ? [] : null, handBytes: 0 });
     if (flags & 0x8) {
       // A stored entry with a descriptor has no findable end; a deflated one ends with its stream.
       if (method === 0) return this.stop();
@@ -407,7 +394,7 @@ export class ZipStreamScanner {
   private located(e: Located, consumed: number): void {
     const inHand = e.hand && e.handBytes === consumed ? (e.hand.length === 1 ? e.hand[0]! : Buffer.concat(e.hand, consumed)) : null;
     e.hand = null;
-    this.sink({ headerOffset: e.headerOffset, dataOffset: e.dataOffset, consumed, declared: e.declared, keep: e.keep, inHand });
+    this.jobs.add({ headerOffset: e.headerOffset, dataOffset: e.dataOffset, consumed, declared: e.declared, keep: e.keep, inHand });
   }
 }
 
@@ -432,7 +419,7 @@ function finishDraft(d: Draft, consumed: number): SpeculatedEntry {
  * Inflates located deflated entries into records (invariant 3), RUNNING at a time, from
  * memory or from the staged file as far as it is written.
  */
-export class InflateJobs {
+class InflateJobs {
   private readonly records = new Map<number, SpeculatedEntry>();
   private readonly waiting: InflateJob[] = [];
   private running = 0;
@@ -441,11 +428,11 @@ export class InflateJobs {
   private idle: (() => void)[] = [];
   private inflated = 0;
   private closed = false;
-  private readonly file: StagedFile;
 
-  constructor(private readonly opts: ZipStreamOptions) {
-    this.file = new StagedFile(opts.path);
-  }
+  constructor(
+    private readonly opts: ZipStreamOptions,
+    private readonly file: StagedFile,
+  ) {}
 
   add(job: InflateJob): void {
     if (this.closed) return;
@@ -456,26 +443,16 @@ export class InflateJobs {
     this.pump();
   }
 
-  written(total: number): void {
-    this.file.written(total);
-  }
-
   /** Every job added has run: the records. */
   async finish(): Promise<Map<number, SpeculatedEntry>> {
-    try {
-      while (this.running || this.waiting.length) await new Promise<void>((resolve) => this.idle.push(resolve));
-      return this.records;
-    } finally {
-      this.closed = true;
-      await this.file.close();
-    }
+    while (this.running || this.waiting.length) await new Promise<void>((resolve) => this.idle.push(resolve));
+    this.closed = true;
+    return this.records;
   }
 
   abort(): void {
-    if (this.closed) return;
     this.closed = true;
     this.drop();
-    void this.file.close();
   }
 
   /** Run no more jobs; the running ones end without a record. */
