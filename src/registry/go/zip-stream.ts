@@ -24,7 +24,7 @@ import type { SpeculatedEntry } from '../../gomod/zip-check.js';
  *     then inflate the same bytes to the same output whatever the chunking.
  *  4. The scanner never makes the upload wait: it reads the staged file behind the writer,
  *     only bytes the writer has reported written (`written`), so the file is the queue and
- *     the body streams to disk at its own pace. It follows the headers and hashes stored data
+ *     the body streams to disk at its own pace (a located entry's bytes are all written). It follows the headers and hashes stored data
  *     as it reads; a deflated entry, once its bytes are all in, is an inflate job (at most
  *     RUNNING at once) that takes its bytes from memory when the entry was small (IN_HAND_MAX,
  *     at most IN_HAND_BUDGET held in all) and otherwise reads them from the file again.
@@ -121,51 +121,32 @@ function absorb(d: Draft, c: Buffer): void {
   }
 }
 
-/** The staged file as it grows: how much is written, and reads that wait for more (shared by the scanner and its jobs). */
+/**
+ * The staged file as the writer reports it, read by the scanner and its jobs. Only written
+ * bytes are ever read: the scanner reads up to `mark`, and a job's bytes are behind the scanner.
+ */
 class StagedFile {
   /** Bytes of the zip in the file. */
   mark = 0;
-  /** No more bytes will be written (the body ended, or the upload failed). */
-  private final = false;
-  private waiters: { until: number; go: (ok: boolean) => void }[] = [];
   private handle: Promise<FileHandle> | null = null;
 
   constructor(private readonly path: string) {}
 
+  /** Note the writer's progress; false when it is no progress. */
   written(total: number): boolean {
-    if (this.final || total <= this.mark) return false;
+    if (total <= this.mark) return false;
     this.mark = total;
-    if (this.waiters.length) {
-      const due = this.waiters.filter((w) => w.until <= total);
-      this.waiters = this.waiters.filter((w) => w.until > total);
-      for (const w of due) w.go(true);
-    }
     return true;
   }
 
-  /** True once the first `n` bytes are in the file; false if they never will be. */
-  until(n: number): Promise<boolean> | boolean {
-    if (this.mark >= n) return true;
-    if (this.final) return false;
-    return new Promise((go) => this.waiters.push({ until: n, go }));
-  }
-
-  /** Exactly `piece.length` bytes at `pos` (only ever asked for written bytes). */
+  /** Exactly `piece.length` bytes at `pos`. */
   async read(piece: Buffer, pos: number): Promise<void> {
     const fh = await (this.handle ??= open(this.path, 'r'));
     if ((await fh.read(piece, 0, piece.length, pos)).bytesRead !== piece.length) throw new Error('the staged file is shorter than written');
   }
 
-  /** Nothing more will be written: waiting reads give up. */
-  end(): void {
-    this.final = true;
-    const w = this.waiters;
-    this.waiters = [];
-    for (const r of w) r.go(this.mark >= r.until);
-  }
-
+  /** Close the handle (after any read in progress). */
   async close(): Promise<void> {
-    this.end();
     const h = this.handle;
     this.handle = null;
     if (h) await h.then((fh) => fh.close()).catch(() => undefined);
@@ -417,7 +398,7 @@ function finishDraft(d: Draft, consumed: number): SpeculatedEntry {
 
 /**
  * Inflates located deflated entries into records (invariant 3), RUNNING at a time, from
- * memory or from the staged file as far as it is written.
+ * memory or from the staged file.
  */
 class InflateJobs {
   private readonly records = new Map<number, SpeculatedEntry>();
@@ -464,7 +445,7 @@ class InflateJobs {
 
   private countInflated(n: number): void {
     this.inflated += n;
-    if (this.inflated > this.opts.maxUncompressed) this.drop(); // a bomb: left to the file path
+    if (this.inflated > this.opts.maxUncompressed) this.abort(); // a bomb: left to the file path
   }
 
   private pump(): void {
@@ -517,10 +498,7 @@ class InflateJobs {
     }
   }
 
-  /**
-   * Hand zlib the entry's bytes from the staged file, a piece at a time, each once it is
-   * written; the next piece is read when zlib has taken this one (or stopped early).
-   */
+  /** Hand zlib the entry's bytes from the staged file, a piece at a time: the next once zlib has taken this one (or stopped early). */
   private async inflateFromFile(z: InflateRaw, job: InflateJob, ended: Promise<boolean>): Promise<void> {
     const end = job.dataOffset + job.consumed;
     let pos = job.dataOffset;
@@ -528,7 +506,7 @@ class InflateJobs {
     const buffer = Buffer.allocUnsafeSlow(Math.min(READ_PIECE, job.consumed));
     for (;;) {
       const n = Math.min(READ_PIECE, end - pos);
-      if (!(await this.file.until(pos + n)) || z.destroyed || this.closed) return;
+      if (z.destroyed || this.closed) return;
       const piece = buffer.subarray(0, n);
       await this.file.read(piece, pos);
       pos += n;
