@@ -221,8 +221,10 @@ export class ZipStreamScanner {
           continue;
         }
         const n = Math.min(READ_PIECE, this.file.mark - this.offset);
-        // One buffer, reused: what the steps keep of a piece they copy.
-        const piece = (this.buffer ??= Buffer.allocUnsafeSlow(READ_PIECE)).subarray(0, n);
+        // One buffer, reused (grown to what the writer hands over at once, up to READ_PIECE):
+        // what the steps keep of a piece they copy.
+        if (!this.buffer || this.buffer.length < n) this.buffer = Buffer.allocUnsafeSlow(Math.max(n, 64 << 10));
+        const piece = this.buffer.subarray(0, n);
         await this.file.read(piece, this.offset);
         for (let c: Buffer = piece; c.length && !this.stopped(); ) c = this.step(c);
       }
