@@ -63,7 +63,8 @@ export class FileWriter extends Writable {
       this.total += bytesWritten;
       left = after(left, bytesWritten);
     }
-    this.onWritten(this.total);
+    // A write that finishes after the stream failed reports nothing: its readers are gone.
+    if (!this.destroyed) this.onWritten(this.total);
   }
 }
 

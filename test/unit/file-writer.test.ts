@@ -37,6 +37,22 @@ describe('FileWriter (the staged upload file)', () => {
     expect(readFileSync(path, 'utf8')).toBe('keep');
   });
 
+  it('reports nothing once destroyed, even for a write that was still in progress', async () => {
+    for (let i = 0; i < 10; i++) {
+      let destroyed = false;
+      let late = 0;
+      const w = new FileWriter(join(dir, `c${i}`), () => void (destroyed && late++));
+      w.on('error', () => undefined);
+      w.write(randomBytes(4 << 20));
+      await new Promise((resolve) => setImmediate(resolve));
+      destroyed = true;
+      w.destroy(new Error('client gone'));
+      await new Promise((resolve) => w.once('close', resolve));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(late).toBe(0);
+    }
+  });
+
   it('after a partial writev, what is left starts at the first unwritten byte', () => {
     const bufs = [Buffer.from('abc'), Buffer.from('de'), Buffer.from('fgh')];
     const all = Buffer.concat(bufs).toString();

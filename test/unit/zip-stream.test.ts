@@ -122,6 +122,18 @@ describe('one-pass zip reading gives the file-based verdict', () => {
     expect(r).toMatchObject({ reused: 6, reread: 0 });
   });
 
+  it('thousands of small deflated entries: tiny ones inflated at once, the rest queued past the backlog, all taken from the stream', async () => {
+    // 3000 tiny entries (inflated on the spot) and 1500 of ~8.5 KB compressed (jobs: more than
+    // the 1024 allowed to wait, so the scanner pauses and resumes), half with data descriptors.
+    const text = (n: number) => Buffer.from(randomBytes(n).toString('base64'));
+    const entries: RawEntry[] = [{ name: `${PREFIX}go.mod`, data: gomod }];
+    for (let i = 0; i < 3000; i++) entries.push({ name: `${PREFIX}t/${i}.go`, data: `package t // ${i}\n`, ...(i % 2 ? { descriptor: { signature: true } } : {}) });
+    for (let i = 0; i < 1500; i++) entries.push({ name: `${PREFIX}s/${i}.txt`, data: text(8_600), ...(i % 2 ? { descriptor: { signature: false } } : {}) });
+    const r = await expectSameVerdict(buildZip(entries));
+    expect(r.outcome.ok).toBe(true);
+    expect(r).toMatchObject({ reused: 4501, reread: 0 });
+  });
+
   it('a central directory that lies about a compressed size is read from the file', async () => {
     const entries = base();
     entries[1] = { ...entries[1]!, csize: 10 };

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { parseGoModLax } from '../../gomod/modfile.js';
 import { parseInfo } from '../../gomod/info.js';
 import { MAX_GO_MOD, MAX_ZIP_FILE } from '../../gomod/limits.js';
@@ -219,9 +219,15 @@ async function receiveZip(part: Readable, path: string, parts: Parts, maxZip: nu
     parts.zip.speculated = await scanner.finish();
   } finally {
     scanner.abort();
-    // A failed upload still lets a background fsync in flight finish before staging goes.
-    if (parts.zip) parts.zip.flushing ??= flusher?.settle();
+    // A failed upload still lets its last write and a background fsync in flight finish
+    // before staging goes (pipeline rejects without waiting for the writer to close).
+    if (parts.zip) parts.zip.flushing ??= closed(writer).then(() => flusher?.settle());
   }
+}
+
+/** Resolves once `stream` has closed (its file handle with it); never rejects. */
+function closed(stream: Writable): Promise<void> {
+  return stream.closed ? Promise.resolve() : new Promise((resolve) => stream.once('close', () => resolve()));
 }
 
 /** A small part's bytes in memory (its size is capped by the receiver). */

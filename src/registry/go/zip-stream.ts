@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
-import { crc32, createInflateRaw, type InflateRaw } from 'node:zlib';
+import { crc32, createInflateRaw, inflateRawSync, type InflateRaw } from 'node:zlib';
 import type { SpeculatedEntry } from '../../gomod/zip-check.js';
 
 /**
@@ -27,12 +27,14 @@ import type { SpeculatedEntry } from '../../gomod/zip-check.js';
  *     the body streams to disk at its own pace (a located entry's bytes are all written). It follows the headers and hashes stored data
  *     as it reads; a deflated entry, once its bytes are all in, is an inflate job (at most
  *     RUNNING at once) that takes its bytes from memory when the entry was small (IN_HAND_MAX,
- *     at most IN_HAND_BUDGET held in all) and otherwise reads them from the file again.
- *     Entries inflate side by side on the thread pool; `finish` waits for the reading and
- *     the jobs.
+ *     at most IN_HAND_BUDGET held in all; a tiny one, INFLATE_NOW_MAX, is inflated at once)
+ *     and otherwise reads them from the file again. Entries inflate side by side on the
+ *     thread pool; while BACKLOG entries wait for a job, the scanner reads no further (the
+ *     upload still does not wait: the file holds the rest). `finish` waits for the reading
+ *     and the jobs.
  *  5. Memory is bounded: the file is read one READ_PIECE at a time into one reused buffer,
  *     headers are at most 30 + 2 × 65535 bytes, the entry being located holds at most
- *     IN_HAND_MAX, waiting jobs IN_HAND_BUDGET in all (the rest read the file), a running job
+ *     IN_HAND_MAX, at most BACKLOG jobs wait, holding IN_HAND_BUDGET in all (the rest read the file), a running job
  *     one READ_PIECE of input and one output chunk, only a go.mod-named entry's content is
  *     kept (≤ keepLimit bytes), and following (stored data) or inflating stops once either
  *     has produced more than `maxUncompressed` (a bomb is then left to the file path, which
@@ -62,6 +64,13 @@ const DESCRIPTOR_SIG = 0x08074b50;
 const CARRY = 24 + 3;
 /** Inflate jobs running at once: both cores, and a round trip's latency hidden behind another job. */
 const RUNNING = 3;
+/** Located entries waiting for a job before the scanner stops reading until one finishes. */
+const BACKLOG = 1024;
+/**
+ * A held entry at most this large is inflated at once on this thread: a few microseconds,
+ * where a thread-pool round trip costs tens (module zips are mostly small source files).
+ */
+const INFLATE_NOW_MAX = 8 << 10;
 /** A deflated entry at most this large is inflated from memory in one zlib call. */
 const IN_HAND_MAX = 1 << 20;
 /** Bytes of finished small entries held for their jobs; past it, jobs read the staged file. */
@@ -172,7 +181,7 @@ export class ZipStreamScanner {
 
   constructor(private readonly opts: ZipStreamOptions) {
     this.file = new StagedFile(opts.path);
-    this.jobs = new InflateJobs(opts, this.file);
+    this.jobs = new InflateJobs(opts, this.file, () => this.pull());
   }
 
   /** The first `total` bytes of the zip are in the staged file (the upload never waits for the scanner). */
@@ -183,7 +192,11 @@ export class ZipStreamScanner {
   /** The body is complete and written: wait for the reading and the jobs, return the records (by local header offset). */
   async finish(): Promise<Map<number, SpeculatedEntry>> {
     try {
-      while (this.reading) await this.reading;
+      // Read to the end of what was written (pausing while the backlog is full).
+      while (this.offset < this.file.mark && !this.stopped()) {
+        this.pull();
+        await (this.reading ?? this.jobs.room());
+      }
       // An entry still open at the end never completed; finished entries' jobs run to the end.
       this.stop();
       for (const [at, r] of await this.jobs.finish()) this.records.set(at, r);
@@ -213,7 +226,7 @@ export class ZipStreamScanner {
   /** Read what the writer has written since the last read, and follow it (invariant 4). */
   private async read(): Promise<void> {
     try {
-      while (this.offset < this.file.mark && !this.stopped() && !this.closed) {
+      while (this.offset < this.file.mark && !this.stopped() && !this.closed && !this.jobs.full()) {
         const s = this.state;
         if (s.k === 'deflate' && !s.e.hand) {
           // A deflated entry of known size not held in memory: its job reads it later.
@@ -221,9 +234,8 @@ export class ZipStreamScanner {
           continue;
         }
         const n = Math.min(READ_PIECE, this.file.mark - this.offset);
-        // One buffer, reused (grown to what the writer hands over at once, up to READ_PIECE):
-        // what the steps keep of a piece they copy.
-        if (!this.buffer || this.buffer.length < n) this.buffer = Buffer.allocUnsafeSlow(Math.max(n, 64 << 10));
+        // One buffer, reused (64 KiB for a small zip, else READ_PIECE): what the steps keep of a piece they copy.
+        if (!this.buffer || this.buffer.length < n) this.buffer = Buffer.allocUnsafeSlow(n <= 64 << 10 ? 64 << 10 : READ_PIECE);
         const piece = this.buffer.subarray(0, n);
         await this.file.read(piece, this.offset);
         for (let c: Buffer = piece; c.length && !this.stopped(); ) c = this.step(c);
@@ -233,12 +245,12 @@ export class ZipStreamScanner {
     }
   }
 
-  /** Start reading unless a read is under way (it reads on while more is written). */
+  /** Start reading unless a read is under way or the backlog is full (the jobs call again when it is not). */
   private pull(): void {
-    if (this.reading) return;
+    if (this.reading || this.closed || this.stopped() || this.offset >= this.file.mark || this.jobs.full()) return;
     this.reading = this.read().finally(() => {
       this.reading = null;
-      if (this.offset < this.file.mark && !this.stopped() && !this.closed) this.pull();
+      this.pull(); // more may have been written while the last piece was read
     });
   }
 
@@ -404,8 +416,11 @@ function finishDraft(d: Draft, consumed: number): SpeculatedEntry {
  */
 class InflateJobs {
   private readonly records = new Map<number, SpeculatedEntry>();
-  private readonly waiting: InflateJob[] = [];
+  /** Jobs not started yet: waiting[next] onwards (shift() would copy the array each time). */
+  private waiting: InflateJob[] = [];
+  private next = 0;
   private running = 0;
+  private rooms: (() => void)[] = [];
   private readonly inflaters = new Set<InflateRaw>();
   private handHeld = 0;
   private idle: (() => void)[] = [];
@@ -415,10 +430,28 @@ class InflateJobs {
   constructor(
     private readonly opts: ZipStreamOptions,
     private readonly file: StagedFile,
+    /** Called when the backlog has room again. */
+    private readonly onRoom: () => void,
   ) {}
+
+  private get backlog(): number {
+    return this.waiting.length - this.next;
+  }
+
+  /** Enough entries wait for a job: locate no more for now. */
+  full(): boolean {
+    return this.backlog >= BACKLOG;
+  }
+
+  /** Resolves once the backlog has room (at once if it has). */
+  room(): Promise<void> {
+    if (!this.full() || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.rooms.push(resolve));
+  }
 
   add(job: InflateJob): void {
     if (this.closed) return;
+    if (job.inHand && job.consumed <= INFLATE_NOW_MAX) return this.inflateNow(job, job.inHand);
     // Held bytes count against IN_HAND_BUDGET until the job ends; past it, the job reads the file.
     if (job.inHand && this.handHeld + job.consumed > IN_HAND_BUDGET) job = { ...job, inHand: null };
     if (job.inHand) this.handHeld += job.consumed;
@@ -428,7 +461,7 @@ class InflateJobs {
 
   /** Every job added has run: the records. */
   async finish(): Promise<Map<number, SpeculatedEntry>> {
-    while (this.running || this.waiting.length) await new Promise<void>((resolve) => this.idle.push(resolve));
+    while (this.running || this.backlog) await new Promise<void>((resolve) => this.idle.push(resolve));
     this.closed = true;
     return this.records;
   }
@@ -440,9 +473,19 @@ class InflateJobs {
 
   /** Run no more jobs; the running ones end without a record. */
   private drop(): void {
-    for (const job of this.waiting.splice(0)) if (job.inHand) this.handHeld -= job.consumed;
+    for (const job of this.waiting.slice(this.next)) if (job.inHand) this.handHeld -= job.consumed;
+    this.waiting = [];
+    this.next = 0;
     for (const z of this.inflaters) z.destroy();
     this.settleIfIdle();
+    this.roomAgain();
+  }
+
+  private roomAgain(): void {
+    const r = this.rooms;
+    this.rooms = [];
+    for (const go of r) go();
+    if (!this.closed) this.onRoom();
   }
 
   private countInflated(n: number): void {
@@ -451,8 +494,14 @@ class InflateJobs {
   }
 
   private pump(): void {
-    while (this.running < RUNNING && this.waiting.length && !this.closed) {
-      const job = this.waiting.shift()!;
+    while (this.running < RUNNING && this.backlog && !this.closed) {
+      const wasFull = this.full();
+      const job = this.waiting[this.next++]!;
+      if (this.next > 1024 && this.next * 2 > this.waiting.length) {
+        this.waiting = this.waiting.slice(this.next);
+        this.next = 0;
+      }
+      if (wasFull) this.roomAgain();
       this.running++;
       void this.run(job)
         .catch(() => undefined) // no record: the file path reads the entry
@@ -466,10 +515,28 @@ class InflateJobs {
   }
 
   private settleIfIdle(): void {
-    if (this.running || this.waiting.length) return;
+    if (this.running || this.backlog) return;
     const w = this.idle;
     this.idle = [];
     for (const r of w) r();
+  }
+
+  /** Inflate a tiny held entry on this thread, at once (the checks are run()'s). */
+  private inflateNow(job: InflateJob, bytes: Buffer): void {
+    let out;
+    try {
+      // Past what is left of the budget the entry is a bomb: no record (the file path refuses it).
+      const { buffer, engine } = inflateRawSync(bytes, { info: true, maxOutputLength: Math.max(1, this.opts.maxUncompressed - this.inflated + 1) }) as unknown as { buffer: Buffer; engine: InflateRaw };
+      if (engine.bytesWritten !== job.consumed) return;
+      out = buffer;
+    } catch {
+      return; // not a complete deflate stream: no record
+    }
+    this.countInflated(out.length);
+    if (this.closed) return;
+    const d = newDraft(job.headerOffset, job.dataOffset, 8, job.keep, this.opts.keepLimit);
+    absorb(d, out);
+    this.records.set(job.headerOffset, finishDraft(d, job.consumed));
   }
 
   /** Inflate one entry into a record, from memory or from the staged file. */
