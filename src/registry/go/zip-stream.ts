@@ -526,7 +526,9 @@ class InflateJobs {
     let out;
     try {
       // Past what is left of the budget the entry is a bomb: no record (the file path refuses it).
-      const { buffer, engine } = inflateRawSync(bytes, { info: true, maxOutputLength: Math.max(1, this.opts.maxUncompressed - this.inflated + 1) }) as unknown as { buffer: Buffer; engine: InflateRaw };
+      const chunkSize = Math.min(64 << 10, Math.max(1024, job.declared || job.consumed * 4)); // zlib's default is 16 KiB per call
+      const maxOutputLength = Math.max(1, this.opts.maxUncompressed - this.inflated + 1);
+      const { buffer, engine } = inflateRawSync(bytes, { info: true, chunkSize, maxOutputLength }) as unknown as { buffer: Buffer; engine: InflateRaw };
       if (engine.bytesWritten !== job.consumed) return;
       out = buffer;
     } catch {
