@@ -1,10 +1,11 @@
 // Upload benchmark: push a ~400 MB module zip to `ameide-pkg registry serve` and to a raw
 // Node http sink that only writes the body to the same disk, in the same run; report the
 // throughput ratio (goal >= 0.8x) and the registry's peak RSS (goal <= 150 MB).
-// Two scenarios: stored random blobs sent by undici, and a mix of deflated and stored
-// entries (the publisher's own zip writer, data descriptors included) sent by `curl`.
+// Two scenarios judged against the goals: stored random blobs sent by undici, and a mix of
+// deflated and stored entries (data descriptors included) sent by `curl`; and one reported:
+// SOURCE_FILES small Go source files, the shape most module zips have.
 // Prints ratios against the goals; exits non-zero on a miss only with --strict.
-// Usage: node scripts/bench/upload.mjs [--strict]   (SIZE_MB=400 ROUNDS=2 SCENARIO=stored|mixed
+// Usage: node scripts/bench/upload.mjs [--strict]   (SIZE_MB=400 ROUNDS=2 SCENARIO=stored|mixed|sources SOURCE_FILES=20000
 // REGISTRY_CLI=<other build's dist/cli/main.js> to measure another build)
 import { execFile, execFileSync } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import yazl from 'yazl';
 import { finish, goal, loadavg, peakRssMb, report, startListening } from './lib.mjs';
 
 const SIZE_MB = Number(process.env.SIZE_MB ?? 400);
+const SOURCE_FILES = Number(process.env.SOURCE_FILES ?? 20000);
 const RATIO_GOAL = 0.8;
 const RSS_GOAL = 150;
 const root = new URL('../..', import.meta.url).pathname;
@@ -50,6 +52,19 @@ async function makeMixedZip(path) {
   for (let i = 0; i < 4; i++) z.addBuffer(randomBytes(half / 8), `${prefix}data/rand${i}.bin`, { compress: false });
   const small = ((half / 2) / 2000) | 0;
   for (let i = 0; i < 2000; i++) z.addBuffer(i % 2 ? text(small) : randomBytes(small), `${prefix}data/small${i}.${i % 2 ? 'txt' : 'bin'}`, { compress: i % 2 === 1 });
+  z.end();
+  await new Promise((res, rej) => z.outputStream.pipe(createWriteStream(path)).on('finish', res).on('error', rej));
+}
+
+/** What module zips mostly are: many small source files (each a few KB, deflated). */
+async function makeSourcesZip(path) {
+  const z = new yazl.ZipFile();
+  const prefix = `${MOD}@${VERSION}/`;
+  z.addBuffer(Buffer.from(`module ${MOD}\n`), `${prefix}go.mod`);
+  for (let i = 0; i < SOURCE_FILES; i++) {
+    const body = `package p${i % 100}\n\n// ${randomBytes(600).toString('base64')}\nfunc F${i}() int { return ${i} }\n`;
+    z.addBuffer(Buffer.from(body.repeat(3)), `${prefix}p${i % 100}/f${i}.go`);
+  }
   z.end();
   await new Promise((res, rej) => z.outputStream.pipe(createWriteStream(path)).on('finish', res).on('error', rej));
 }
@@ -151,8 +166,8 @@ server.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:'
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
 const best = (xs) => Math.max(...xs.map((x) => x.mbps));
 
-/** Sink and registry, alternately, ROUNDS times; best of each. */
-async function scenario(title, zipPath, send, bound = false) {
+/** Sink and registry, alternately, ROUNDS times; best of each. `goals`: judge against the goals, or only report. */
+async function scenario(title, zipPath, send, bound = false, goals = true) {
   const size = statSync(zipPath).size;
   const results = { sink: [], registry: [], rss: 0 };
   for (let round = 0; round < ROUNDS; round++) {
@@ -177,8 +192,12 @@ async function scenario(title, zipPath, send, bound = false) {
   console.log(`zip size:               ${(size / 1e6).toFixed(0)} MB`);
   console.log(`raw http sink:          ${sinkMbps.toFixed(0)} MB/s (best of ${ROUNDS})`);
   console.log(`registry serve /upload: ${regMbps.toFixed(0)} MB/s (best of ${ROUNDS}; includes zip check + h1 + both layouts)`);
-  goal(`${title}: upload throughput ratio vs raw sink`, regMbps / sinkMbps, '>=', RATIO_GOAL, 'x');
-  goal(`${title}: registry peak RSS`, results.rss, '<=', RSS_GOAL, ' MB', 0);
+  if (goals) {
+    goal(`${title}: upload throughput ratio vs raw sink`, regMbps / sinkMbps, '>=', RATIO_GOAL, 'x');
+    goal(`${title}: registry peak RSS`, results.rss, '<=', RSS_GOAL, ' MB', 0);
+  } else {
+    report(`${title}: upload time`, `${(size / 1e6 / regMbps).toFixed(2)} s (the sink: ${(size / 1e6 / sinkMbps).toFixed(2)} s; ratio ${(regMbps / sinkMbps).toFixed(2)}x), peak RSS ${results.rss.toFixed(0)} MB`);
+  }
   if (bound) {
     // What this machine allows at best: the sink's own work (its server and client CPU) plus
     // the checks' unavoidable CPU, spread perfectly over every core, and never faster than
@@ -196,7 +215,7 @@ async function scenario(title, zipPath, send, bound = false) {
   }
 }
 
-const only = process.env.SCENARIO; // 'stored' | 'mixed' (default: both)
+const only = process.env.SCENARIO; // 'stored' | 'mixed' | 'sources' (default: all)
 if (!only || only === 'stored') {
   const zipPath = join(work, 'big.zip');
   console.log(`generating ~${SIZE_MB} MB module zip of stored random blobs …`);
@@ -209,6 +228,14 @@ if (!only || only === 'mixed') {
   console.log(`generating ~${SIZE_MB} MB module zip of deflated and stored entries …`);
   await makeMixedZip(zipPath);
   await scenario('deflated (some with data descriptors) + stored entries, curl client', zipPath, postCurl, true);
+  rmSync(zipPath, { force: true });
+}
+if (!only || only === 'sources') {
+  // Reported, not judged: the goals are for the large upload; this is the common shape.
+  const zipPath = join(work, 'sources.zip');
+  console.log(`generating a module zip of ${SOURCE_FILES} small Go source files …`);
+  await makeSourcesZip(zipPath);
+  await scenario(`${SOURCE_FILES} small source files (deflated), curl client`, zipPath, postCurl, true, false);
   rmSync(zipPath, { force: true });
 }
 rmSync(work, { recursive: true, force: true });
