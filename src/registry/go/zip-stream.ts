@@ -34,11 +34,11 @@ import type { SpeculatedEntry } from '../../gomod/zip-check.js';
  *     and the jobs.
  *  5. Memory is bounded: the file is read one READ_PIECE at a time into one reused buffer,
  *     headers are at most 30 + 2 × 65535 bytes, the entry being located holds at most
- *     IN_HAND_MAX, at most BACKLOG jobs wait, holding IN_HAND_BUDGET in all (the rest read the file), a running job
- *     one READ_PIECE of input and one output chunk, only a go.mod-named entry's content is
- *     kept (≤ keepLimit bytes), and following (stored data) or inflating stops once either
- *     has produced more than `maxUncompressed` (a bomb is then left to the file path, which
- *     refuses it).
+ *     IN_HAND_MAX, about BACKLOG jobs wait (a piece already read is followed to its end),
+ *     holding IN_HAND_BUDGET in all (the rest read the file), a running job one READ_PIECE of
+ *     input and one output chunk, only a go.mod-named entry's content is kept (≤ keepLimit
+ *     bytes), and following (stored data) or inflating stops once either has produced more
+ *     than `maxUncompressed` (a bomb is then left to the file path, which refuses it).
  *  6. An entry whose sizes follow it in a data descriptor ends, by the scanner's guess, at
  *     the first next-header signature that follows one of the four descriptor forms (with or
  *     without signature, 32- or 64-bit sizes) holding exactly the compressed size read so
