@@ -19,7 +19,7 @@
  *  3. It is written once, at exit (so it holds what this run compiled lazily too), via a temp
  *     file and rename: concurrent runs never see half a cache. Caches of other builds are removed
  *     then (and those of another node), so rebuilding a checkout does not pile them up: at most one
- *     per command is kept.
+ *     per command is kept. So are temp files an hour old, which only a run killed mid-write leaves.
  *  4. Nothing about the cache can fail a command: any error only costs the compile it would
  *     have saved. AMEIDE_PKG_NO_COMPILE_CACHE=1 turns it off.
  * This file must stay small and import only node builtins and ./argv.ts (plain data and one pure
@@ -35,6 +35,8 @@ import { COMMAND_NAMES, invokedCommand } from './argv.js';
 declare const __AMEIDE_PKG_BUNDLE_ID__: string;
 
 const app = join(__dirname, 'app.js');
+/** Age past which a cache temp file is a leftover of a killed run (rule 3): no run writes that long. */
+const STALE_TEMP_MS = 3600_000;
 
 /** The cache directory, if it is safe to use (rule 1). */
 function cacheDir(): string | undefined {
@@ -86,7 +88,9 @@ function run(): void {
         writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
         renameSync(tmp, cacheFile);
         const ours = (f: string) => f.startsWith(`${__AMEIDE_PKG_BUNDLE_ID__}-`) && f.endsWith(`-${process.version}-${process.arch}.v8cache`);
-        for (const f of readdirSync(dir)) if (f.endsWith('.v8cache') && !ours(f)) rmSync(join(dir, f), { force: true });
+        // A temp file older than any run is a killed run's: a younger one may be another run's write.
+        const stale = (f: string) => f.endsWith('.tmp') && Date.now() - statSync(join(dir, f)).mtimeMs > STALE_TEMP_MS;
+        for (const f of readdirSync(dir)) if ((f.endsWith('.v8cache') && !ours(f)) || stale(f)) rmSync(join(dir, f), { force: true });
       } catch {
         // Rule 4: a failed write only costs the next run its compile.
         try {

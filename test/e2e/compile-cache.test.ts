@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -51,6 +51,22 @@ describe('compile cache of the executable', () => {
     const caches = files(dir).sort();
     expect(caches.map((f) => f.replace(/^[0-9a-f]{16}-(\w+)-v.*$/, '$1'))).toEqual(['cli', 'registry', 'version']);
     expect(new Set(caches.map((f) => f.slice(0, 16))).size, 'all of this build').toBe(1);
+  });
+
+  it('removes temp files a killed run left behind, not those a concurrent run is writing', async () => {
+    const home = tmp('cc-');
+    const dir = join(home, 'ameide-pkg');
+    mkdirSync(dir, { mode: 0o700 });
+    const cache = `0123456789abcdef-version-${process.version}-${process.arch}.v8cache`;
+    const stale = join(dir, `${cache}.4242.tmp`);
+    const fresh = join(dir, `${cache}.4343.tmp`);
+    writeFileSync(stale, 'half a cache', { mode: 0o600 });
+    writeFileSync(fresh, 'a cache being written', { mode: 0o600 });
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    utimesSync(stale, twoHoursAgo, twoHoursAgo);
+    expect((await version(home)).exitCode).toBe(0);
+    expect(existsSync(stale), 'stale temp file').toBe(false);
+    expect(existsSync(fresh), 'a temp file as young as a run').toBe(true);
   });
 
   it('replaces a corrupt cache and still runs', async () => {
