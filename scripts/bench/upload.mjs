@@ -109,7 +109,8 @@ async function measured(server, send, zipPath) {
 /**
  * CPU seconds the checks cannot avoid for this zip, on one thread: every entry's data read
  * from its local header on, inflated when deflated, CRC-32 and SHA-256 over its content —
- * what any reader that gives Go's verdict and h1 must do, with Node's zlib and OpenSSL.
+ * what any reader that gives Go's verdict and h1 must do, with Node's zlib (one output chunk
+ * per entry up to 1 MiB, as the registry's jobs use) and OpenSSL.
  */
 function checkCpuSecs(zipPath) {
   const script = `
@@ -120,12 +121,15 @@ let p = z.readUInt32LE(eocd + 16);
 for (let n = z.readUInt16LE(eocd + 10); n > 0; n--) {
   const method = z.readUInt16LE(p + 10), csize = z.readUInt32LE(p + 20), local = z.readUInt32LE(p + 42);
   const start = local + 30 + z.readUInt16LE(local + 26) + z.readUInt16LE(local + 28);
-  const raw = z.subarray(start, start + csize); const data = method === 8 ? inflateRawSync(raw) : raw;
+  const raw = z.subarray(start, start + csize);
+  const data = method === 8 ? inflateRawSync(raw, { chunkSize: Math.min(Math.max(z.readUInt32LE(p + 24), 1024), 1 << 20) }) : raw;
   crc32(data); createHash('sha256').update(data).digest();
   p += 46 + z.readUInt16LE(p + 28) + z.readUInt16LE(p + 30) + z.readUInt16LE(p + 32);
 }
 const u = process.cpuUsage(t); console.log((u.user + u.system) / 1e6);`;
-  return Number(execFileSync(process.execPath, ['-e', script, zipPath], { encoding: 'utf8' }).trim());
+  // The least of three runs: the bound should err towards the goal, never away from it.
+  const runs = [0, 1, 2].map(() => Number(execFileSync(process.execPath, ['-e', script, zipPath], { encoding: 'utf8' }).trim()));
+  return Math.min(...runs);
 }
 
 
