@@ -11,38 +11,60 @@
  * sequence). Pure.
  */
 
-/** path.Clean: the shortest equivalent path — one slash between elements, no ".", no "x/..". */
+/**
+ * path.Clean: the shortest equivalent path — one slash between elements, no ".", no "x/..".
+ * A line-by-line port, Go's lazybuf included: the output is read from `p` itself for as long as
+ * it is a prefix of `p`, so a clean path (every name in a valid zip) is returned as it is
+ * without building a copy; only from the first differing character is it written to `buf`.
+ */
 export function goPathClean(p: string): string {
   if (p === '') return '.';
   const rooted = p[0] === '/';
   const n = p.length;
-  const out: string[] = [];
+  let buf: string[] | null = null;
+  let w = 0;
+  const append = (c: string): void => {
+    if (buf === null) {
+      if (w < n && p[w] === c) {
+        w++;
+        return;
+      }
+      buf = p.slice(0, w).split('');
+    }
+    buf[w++] = c;
+  };
+  const index = (i: number): string => (buf === null ? p[i]! : buf[i]!);
   let r = 0;
   let dotdot = 0;
   if (rooted) {
-    out.push('/');
+    append('/');
     r = 1;
     dotdot = 1;
   }
   while (r < n) {
-    if (p[r] === '/') r++;
-    else if (p[r] === '.' && (r + 1 === n || p[r + 1] === '/')) r++;
+    if (p[r] === '/') r++; // empty path element
+    else if (p[r] === '.' && (r + 1 === n || p[r + 1] === '/')) r++; // . element
     else if (p[r] === '.' && p[r + 1] === '.' && (r + 2 === n || p[r + 2] === '/')) {
+      // .. element: remove to last /
       r += 2;
-      if (out.length > dotdot) {
-        out.pop();
-        while (out.length > dotdot && out[out.length - 1] !== '/') out.pop();
+      if (w > dotdot) {
+        w--;
+        while (w > dotdot && index(w) !== '/') w--;
       } else if (!rooted) {
-        if (out.length > 0) out.push('/');
-        out.push('.', '.');
-        dotdot = out.length;
+        // cannot backtrack, but not rooted, so append .. element
+        if (w > 0) append('/');
+        append('.');
+        append('.');
+        dotdot = w;
       }
     } else {
-      if ((rooted && out.length !== 1) || (!rooted && out.length !== 0)) out.push('/');
-      for (; r < n && p[r] !== '/'; r++) out.push(p[r]!);
+      // real path element: add slash if needed, then copy it
+      if ((rooted && w !== 1) || (!rooted && w !== 0)) append('/');
+      for (; r < n && p[r] !== '/'; r++) append(p[r]!);
     }
   }
-  return out.length === 0 ? '.' : out.join('');
+  if (w === 0) return '.';
+  return buf === null ? p.slice(0, w) : (buf as string[]).slice(0, w).join('');
 }
 
 /**

@@ -2,6 +2,7 @@ import { parseGoModLax } from '../../src/gomod/modfile.js';
 import { parseGoTime } from '../../src/gomod/gotime.js';
 import { decodeInfo } from '../../src/gomod/info.js';
 import * as escape from '../../src/gomod/escape.js';
+import { goPathClean } from '../../src/gomod/path-clean.js';
 import * as modulePath from '../../src/gomod/module-path.js';
 import * as pseudo from '../../src/gomod/pseudo.js';
 import * as semver from '../../src/gomod/semver.js';
@@ -35,6 +36,8 @@ export function ours(fn: string, a: string[]): unknown {
       return ok(m.checkImportPath(x));
     case 'CheckFilePath':
       return ok(m.checkFilePath(x));
+    case 'PathClean':
+      return goPathClean(x);
     case 'SplitPathVersion': {
       const s = m.splitPathVersion(x);
       return [s.prefix, s.pathMajor, s.ok];

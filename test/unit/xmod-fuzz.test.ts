@@ -163,6 +163,18 @@ describe('generated inputs: ameide-pkg answers as x/mod and Go do', () => {
     bothSides(answers, 'CheckFilePath', (o) => o === true);
   });
 
+  it("path.Clean (the zip checks' cleanliness rule): every string of up to 7 of 'a', '.', '/', and some with other characters", async () => {
+    const alphabet = ['a', '.', '/'];
+    let all = [''];
+    for (let frontier = [''], n = 0; n < 7; n++) all = all.concat((frontier = frontier.flatMap((p) => alphabet.map((c) => p + c))));
+    const extra = ['é/./ж', '/../é', 'a/☺/../b/', '..é', '.é.', 'é..', '//é//'];
+    const answers = await compare([...all, ...extra].map((p) => ({ fn: 'PathClean', in: [p] })));
+    // Both sides of the rule: clean inputs (Clean returns them as they are) and unclean ones.
+    const clean = answers.filter((a) => a.out === a.in[0]).length;
+    expect(clean).toBeGreaterThan(100);
+    expect(answers.length - clean).toBeGreaterThan(100);
+  });
+
   it('semver, pseudo-versions, and path/version pairs (module.Check, MatchPathMajor)', async () => {
     const vs = [...new Set(sample(versions, RUNS * 2, 2))];
     const ps = sample(paths, RUNS, 3);

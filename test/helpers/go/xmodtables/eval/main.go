@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path"
 	"time"
 
 	"golang.org/x/mod/modfile"
@@ -58,6 +59,8 @@ func answer(fn string, in []string) (interface{}, error) {
 		return module.CheckImportPath(arg(0)) == nil, nil
 	case "CheckFilePath":
 		return module.CheckFilePath(arg(0)) == nil, nil
+	case "PathClean":
+		return path.Clean(arg(0)), nil
 	case "SplitPathVersion":
 		p, m, ok := module.SplitPathVersion(arg(0))
 		return []interface{}{p, m, ok}, nil
