@@ -308,18 +308,22 @@ export async function entryDataStart(fh: FileHandle, size: number, e: ZipEntry):
  * must be there with the same CRC, and the CRC must match.
  */
 export async function checkEntryEnd(fh: FileHandle, size: number, e: ZipEntry, start: bigint, nread: bigint, crc: number): Promise<void> {
+  if (!(e.flags & 0x8)) return checkEntryEndInPlace(e, nread, crc);
   if (nread !== e.uncompressedSize) throw new ZipFormatError('entry is shorter than its declared size');
-  if (e.flags & 0x8) {
-    // The data descriptor follows the compressed data; its signature is optional.
-    const at = i64(start + i64(e.compressedSize));
-    const first = await readAt(fh, size, at, 4).catch(() => null);
-    if (!first) throw new ZipFormatError('data descriptor is missing');
-    const hasSig = first.readUInt32LE(0) === 0x08074b50;
-    const rest = await readAt(fh, size, at + 4n, hasSig ? 12 : 8).catch(() => null);
-    if (!rest) throw new ZipFormatError('data descriptor is truncated');
-    const descCrc = hasSig ? rest.readUInt32LE(0) : first.readUInt32LE(0);
-    if (descCrc !== e.crc32 || crc !== e.crc32) throw new ZipFormatError('checksum error');
-  } else if (e.crc32 !== 0 && crc !== e.crc32) {
-    throw new ZipFormatError('checksum error');
-  }
+  // The data descriptor follows the compressed data; its signature is optional.
+  const at = i64(start + i64(e.compressedSize));
+  const first = await readAt(fh, size, at, 4).catch(() => null);
+  if (!first) throw new ZipFormatError('data descriptor is missing');
+  const hasSig = first.readUInt32LE(0) === 0x08074b50;
+  const rest = await readAt(fh, size, at + 4n, hasSig ? 12 : 8).catch(() => null);
+  if (!rest) throw new ZipFormatError('data descriptor is truncated');
+  const descCrc = hasSig ? rest.readUInt32LE(0) : first.readUInt32LE(0);
+  if (descCrc !== e.crc32 || crc !== e.crc32) throw new ZipFormatError('checksum error');
+}
+
+/** checkEntryEnd of an entry without a data descriptor, which reads nothing: the same checks, at once. */
+export function checkEntryEndInPlace(e: ZipEntry, nread: bigint, crc: number): void {
+  if (e.flags & 0x8) throw new Error('checkEntryEndInPlace: the entry has a data descriptor to read');
+  if (nread !== e.uncompressedSize) throw new ZipFormatError('entry is shorter than its declared size');
+  if (e.crc32 !== 0 && crc !== e.crc32) throw new ZipFormatError('checksum error');
 }

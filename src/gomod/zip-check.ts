@@ -6,7 +6,7 @@ import { collisionChecker, foldKey } from './fold.js';
 import { MAX_GO_MOD, MAX_LICENSE, MAX_ZIP_FILE } from './limits.js';
 import { checkFilePath } from './module-path.js';
 import { goPathClean } from './path-clean.js';
-import { checkEntryEnd, readCentralDirectory, readEntry, ZipFormatError, type ZipEntry } from './archive-zip.js';
+import { checkEntryEnd, checkEntryEndInPlace, readCentralDirectory, readEntry, ZipFormatError, type ZipEntry } from './archive-zip.js';
 
 /**
  * Decide an uploaded module zip exactly as `go` does and report the h1 `go` computes:
@@ -219,18 +219,35 @@ async function hashZip(fh: Awaited<ReturnType<typeof open>>, size: number, entri
   let reused = 0;
   let next = 0;
   const goModKey = Buffer.from(goModName, 'utf8').toString('latin1');
+  const reuse = (key: string, r: SpeculatedEntry, isGoMod: boolean) => {
+    total += r.size;
+    digests.set(key, r.sha256);
+    if (isGoMod) goMod = r.content;
+    reused++;
+  };
+  // A record that stands without reading anything (no data descriptor to look at) settles its
+  // entry here, at once — most entries of most zips, with no promise each. It cannot fail, so
+  // taking it out of the order below changes no verdict (a record that does not stand is read).
+  const settled = new Uint8Array(cut);
+  for (let i = 0; i < cut; i++) {
+    const [key, e] = order[i]!;
+    const isGoMod = key === goModKey;
+    const r = e.flags & 0x8 ? null : recordFor(e, speculated, isGoMod);
+    if (r && endsAsRecorded(e, r)) {
+      reuse(key, r, isGoMod);
+      settled[i] = 1;
+    }
+  }
   const worker = async () => {
     // Entries before the cut are never abandoned, so each of them ends read or failed.
     while (next < cut) {
       const i = next++;
+      if (settled[i]) continue;
       const [key, e] = order[i]!;
       const isGoMod = key === goModKey;
       const known = await recorded(fh, size, e, speculated, isGoMod);
       if (known) {
-        total += known.size;
-        digests.set(key, known.sha256);
-        if (isGoMod) goMod = known.content;
-        reused++;
+        reuse(key, known, isGoMod);
         continue;
       }
       const h = createHash('sha256');
@@ -268,10 +285,8 @@ async function hashZip(fh: Awaited<ReturnType<typeof open>>, size: number, entri
  * succeed (invariant 5); null means "read it from the file".
  */
 async function recorded(fh: Awaited<ReturnType<typeof open>>, size: number, e: ZipEntry, speculated: Speculated, isGoMod: boolean): Promise<SpeculatedEntry | null> {
-  if (e.headerOffset < 0n || e.headerOffset > BigInt(Number.MAX_SAFE_INTEGER)) return null;
-  const r = speculated.get(Number(e.headerOffset));
-  if (!r || r.method !== e.method || BigInt(r.consumed) !== e.compressedSize || BigInt(r.size) !== e.uncompressedSize) return null;
-  if (isGoMod && r.content === null) return null;
+  const r = recordFor(e, speculated, isGoMod);
+  if (!r) return null;
   try {
     // The record read the local header at this very offset, so it knows where the data starts.
     await checkEntryEnd(fh, size, e, BigInt(r.dataOffset), BigInt(r.size), r.crc);
@@ -280,4 +295,24 @@ async function recorded(fh: Awaited<ReturnType<typeof open>>, size: number, e: Z
     throw err;
   }
   return r;
+}
+
+/** The record taken at `e`'s local header offset, if it read `e`'s data the way `e` says it is stored. */
+function recordFor(e: ZipEntry, speculated: Speculated, isGoMod: boolean): SpeculatedEntry | null {
+  if (e.headerOffset < 0n || e.headerOffset > BigInt(Number.MAX_SAFE_INTEGER)) return null;
+  const r = speculated.get(Number(e.headerOffset));
+  if (!r || r.method !== e.method || BigInt(r.consumed) !== e.compressedSize || BigInt(r.size) !== e.uncompressedSize) return null;
+  if (isGoMod && r.content === null) return null;
+  return r;
+}
+
+/** `recorded` for an entry without a data descriptor: Go's end-of-entry checks need nothing read. */
+function endsAsRecorded(e: ZipEntry, r: SpeculatedEntry): boolean {
+  try {
+    checkEntryEndInPlace(e, BigInt(r.size), r.crc);
+    return true;
+  } catch (err) {
+    if (err instanceof ZipFormatError) return false; // the file read reports it, with its own words
+    throw err;
+  }
 }
