@@ -245,7 +245,8 @@ async function hashZip(fh: Awaited<ReturnType<typeof open>>, size: number, entri
       if (settled[i]) continue;
       const [key, e] = order[i]!;
       const isGoMod = key === goModKey;
-      const known = await recorded(fh, size, e, speculated, isGoMod);
+      // Records of entries without a data descriptor were all taken or refused above.
+      const known = e.flags & 0x8 ? await recorded(fh, size, e, speculated, isGoMod) : null;
       if (known) {
         reuse(key, known, isGoMod);
         continue;
